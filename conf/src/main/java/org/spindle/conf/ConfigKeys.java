@@ -1,0 +1,78 @@
+package org.spindle.conf;
+
+import java.util.List;
+
+/** Every configuration key Spindle reads. Kept in sync with spindle-default.xml by a test. */
+public final class ConfigKeys {
+  private ConfigKeys() {}
+
+  public static final String PREFIX = "spindle.";
+  public static final String ROLE_PREFIX = "spindle.role.";
+  /** Placeholder for the role name in templated keys. */
+  public static final String ROLE_PLACEHOLDER = "{role}";
+
+  public static final String APP_NAME = "spindle.app.name";
+  public static final String APP_QUEUE = "spindle.app.queue";
+  public static final String APP_PRIORITY = "spindle.app.priority";
+  public static final String APP_TAGS = "spindle.app.tags";
+  public static final String APP_TIMEOUT = "spindle.app.timeout";
+  public static final String APP_MAX_ATTEMPTS = "spindle.app.max-attempts";
+  public static final String APP_CHIEF = "spindle.app.chief";
+  public static final String APP_UNTRACKED_ROLES = "spindle.app.untracked-roles";
+  public static final String APP_RESTART_MODE = "spindle.app.restart-mode";
+
+  public static final String AM_MEMORY = "spindle.am.memory";
+  public static final String AM_VCORES = "spindle.am.vcores";
+  public static final String AM_NODE_LABEL = "spindle.am.node-label";
+  public static final String ALLOCATION_TIMEOUT = "spindle.allocation.timeout";
+
+  public static final String TASK_HEARTBEAT_INTERVAL = "spindle.task.heartbeat-interval";
+  public static final String TASK_MAX_MISSED_HEARTBEATS = "spindle.task.max-missed-heartbeats";
+  public static final String TASK_REGISTRATION_TIMEOUT = "spindle.task.registration-timeout";
+
+  public static final String ZK_CONNECT = "spindle.zookeeper.connect";
+  public static final String ZK_SESSION_TIMEOUT = "spindle.zookeeper.session-timeout";
+
+  public static final String DIST_JAR = "spindle.dist.jar";
+  public static final String STAGING_DIR = "spindle.staging.dir";
+  public static final String CONTAINER_JAVA_HOME = "spindle.container.java-home";
+  public static final String CONTAINER_JAVA_OPTS = "spindle.container.java-opts";
+  public static final String CONTAINER_EXTRA_CLASSPATH = "spindle.container.extra-classpath";
+
+  // Per-role suffixes: spindle.role.<name>.<suffix>
+  public static final String ROLE_INSTANCES = "instances";
+  public static final String ROLE_MEMORY = "memory";
+  public static final String ROLE_VCORES = "vcores";
+  public static final String ROLE_GPUS = "gpus";
+  public static final String ROLE_NODE_LABEL = "node-label";
+  public static final String ROLE_MAX_RESTARTS = "max-restarts";
+  public static final String ROLE_MAIN_CLASS = "main-class";
+  public static final String ROLE_COMMAND = "command";
+  public static final String ROLE_ARGS = "args";
+  public static final String ROLE_GANG = "gang";
+  /** spindle.role.<name>.env.<VAR> */
+  public static final String ROLE_ENV = "env";
+
+  public static final List<String> APP_KEYS = List.of(
+      APP_NAME, APP_QUEUE, APP_PRIORITY, APP_TAGS, APP_TIMEOUT, APP_MAX_ATTEMPTS, APP_CHIEF,
+      APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
+      TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
+      ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH);
+
+  public static final List<String> ROLE_SUFFIXES = List.of(
+      ROLE_INSTANCES, ROLE_MEMORY, ROLE_VCORES, ROLE_GPUS, ROLE_NODE_LABEL, ROLE_MAX_RESTARTS,
+      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG);
+
+  /** The templated name under which spindle-default.xml documents a role key. */
+  public static String roleTemplate(String suffix) {
+    return ROLE_PREFIX + ROLE_PLACEHOLDER + "." + suffix;
+  }
+
+  public static String roleKey(String role, String suffix) {
+    return ROLE_PREFIX + role + "." + suffix;
+  }
+
+  /** The templated name of the env key family. */
+  public static final String ROLE_ENV_TEMPLATE = ROLE_PREFIX + ROLE_PLACEHOLDER + ".env.{name}";
+}

@@ -1,0 +1,286 @@
+package org.spindle.conf;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Layers spindle-default.xml, the job XML files and --conf overrides into one Hadoop
+ * Configuration, rejects unknown spindle.* keys with the nearest valid key, and parses the
+ * result into an immutable {@link JobSpec}.
+ */
+public final class JobConfLoader {
+  private final KeyCatalog catalog;
+
+  public JobConfLoader() {
+    this(KeyCatalog.load());
+  }
+
+  public JobConfLoader(KeyCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  public KeyCatalog catalog() {
+    return catalog;
+  }
+
+  /** Layer 1 (defaults), layer 2 (job XML files, in order), layer 3 (overrides). */
+  public Configuration layer(List<Path> jobXmls, Map<String, String> overrides) {
+    Configuration conf = new Configuration(false);
+    conf.addResource(KeyCatalog.DEFAULT_RESOURCE);
+    for (Path xml : jobXmls) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(xml);
+      } catch (IOException e) {
+        throw new SpindleConfigException("cannot read job configuration " + xml + ": " + e.getMessage());
+      }
+      conf.addResource(new ByteArrayInputStream(bytes), xml.toString());
+    }
+    try {
+      conf.size(); // forces parsing so a malformed XML fails here, naming the file
+    } catch (RuntimeException e) {
+      throw new SpindleConfigException("malformed job configuration XML: " + rootMessage(e));
+    }
+    overrides.forEach((k, v) -> conf.set(k, v, "--conf"));
+    return conf;
+  }
+
+  /** Parses "k=v" command-line overrides. */
+  public static Map<String, String> parseOverrides(List<String> kvs) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String kv : kvs) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new SpindleConfigException("--conf expects key=value, got '" + kv + "'");
+      }
+      out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return out;
+  }
+
+  public JobSpec parse(Configuration conf) {
+    List<String> problems = new ArrayList<>();
+    checkUnknownKeys(conf, problems);
+    Fields f = new Fields(conf, catalog, problems);
+
+    Map<String, RoleSpec> roles = new LinkedHashMap<>();
+    for (String role : roleNames(conf, problems)) {
+      roles.put(role, parseRole(role, f, problems));
+    }
+    if (roles.isEmpty()) {
+      problems.add("no roles defined: set at least spindle.role.<name>.instances and "
+          + "spindle.role.<name>.command (or .main-class)");
+    }
+    RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
+    Optional<TaskRef> chief = parseChief(conf.get(ConfigKeys.APP_CHIEF, ""), roles, problems);
+    Set<String> untracked = new LinkedHashSet<>(Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_UNTRACKED_ROLES)));
+
+    JobSpec spec = new JobSpec(
+        conf.get(ConfigKeys.APP_NAME),
+        conf.get(ConfigKeys.APP_QUEUE),
+        f.intAtLeast(ConfigKeys.APP_PRIORITY, Integer.MIN_VALUE),
+        Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_TAGS)),
+        f.duration(ConfigKeys.APP_TIMEOUT),
+        f.intAtLeast(ConfigKeys.APP_MAX_ATTEMPTS, 1),
+        chief,
+        untracked,
+        mode,
+        f.intAtLeast(ConfigKeys.AM_MEMORY, 128),
+        f.intAtLeast(ConfigKeys.AM_VCORES, 1),
+        conf.getTrimmed(ConfigKeys.AM_NODE_LABEL, ""),
+        f.duration(ConfigKeys.ALLOCATION_TIMEOUT),
+        Math.max(1, f.duration(ConfigKeys.TASK_HEARTBEAT_INTERVAL)),
+        f.intAtLeast(ConfigKeys.TASK_MAX_MISSED_HEARTBEATS, 1),
+        f.duration(ConfigKeys.TASK_REGISTRATION_TIMEOUT),
+        conf.getTrimmed(ConfigKeys.ZK_CONNECT, ""),
+        Math.max(1000, f.duration(ConfigKeys.ZK_SESSION_TIMEOUT)),
+        conf.getTrimmed(ConfigKeys.DIST_JAR, ""),
+        conf.getTrimmed(ConfigKeys.STAGING_DIR, ""),
+        conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_HOME, ""),
+        conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_OPTS, ""),
+        conf.getTrimmed(ConfigKeys.CONTAINER_EXTRA_CLASSPATH, ""),
+        roles);
+    if (!problems.isEmpty()) {
+      throw new SpindleConfigException(problems);
+    }
+    return spec;
+  }
+
+  /** Convenience: layer and parse. */
+  public JobSpec load(List<Path> jobXmls, Map<String, String> overrides) {
+    return parse(layer(jobXmls, overrides));
+  }
+
+  private void checkUnknownKeys(Configuration conf, List<String> problems) {
+    Set<String> unknown = new TreeSet<>();
+    for (Map.Entry<String, String> e : conf) {
+      String key = e.getKey();
+      if (key.startsWith(ConfigKeys.PREFIX) && !key.contains("{") && !catalog.isKnown(key)) {
+        unknown.add(key);
+      }
+    }
+    for (String key : unknown) {
+      problems.add("unknown key '" + key + "'; did you mean '" + catalog.suggest(key) + "'?"
+          + " (all keys: conf/spindle-default.xml)");
+    }
+  }
+
+  private static Set<String> roleNames(Configuration conf, List<String> problems) {
+    Set<String> roles = new TreeSet<>();
+    Set<String> reported = new HashSet<>();
+    for (Map.Entry<String, String> e : conf) {
+      String[] split = RoleKeys.split(e.getKey());
+      if (split == null || split[0].contains("{")) {
+        continue;
+      }
+      if (!RoleKeys.ROLE_NAME.matcher(split[0]).matches()) {
+        if (reported.add(split[0])) {
+          problems.add("role name '" + split[0] + "' is invalid: use lower-case letters, digits, '-' or '_'");
+        }
+        continue;
+      }
+      roles.add(split[0]);
+    }
+    return roles;
+  }
+
+  private static RoleSpec parseRole(String role, Fields f, List<String> problems) {
+    Configuration conf = f.conf;
+    String mainClass = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAIN_CLASS), "");
+    String command = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_COMMAND), "");
+    if (mainClass.isEmpty() == command.isEmpty()) {
+      problems.add("role '" + role + "' needs exactly one of " + ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAIN_CLASS)
+          + " or " + ConfigKeys.roleKey(role, ConfigKeys.ROLE_COMMAND));
+    }
+    String gangValue = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_GANG), "");
+    boolean gang = gangValue.isEmpty()
+        ? !(role.equals("evaluator") || role.equals("spark-executor"))
+        : Boolean.parseBoolean(gangValue);
+    Map<String, String> env = new LinkedHashMap<>();
+    String envPrefix = ConfigKeys.roleKey(role, ConfigKeys.ROLE_ENV) + ".";
+    for (Map.Entry<String, String> e : conf.getPropsWithPrefix(envPrefix).entrySet()) {
+      env.put(e.getKey(), e.getValue());
+    }
+    String args = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_ARGS), "");
+    return new RoleSpec(
+        role,
+        f.roleInt(role, ConfigKeys.ROLE_INSTANCES, 0),
+        f.roleInt(role, ConfigKeys.ROLE_MEMORY, 1),
+        f.roleInt(role, ConfigKeys.ROLE_VCORES, 1),
+        f.roleInt(role, ConfigKeys.ROLE_GPUS, 0),
+        f.roleString(role, ConfigKeys.ROLE_NODE_LABEL),
+        f.roleInt(role, ConfigKeys.ROLE_MAX_RESTARTS, 0),
+        mainClass,
+        command,
+        args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
+        gang,
+        env);
+  }
+
+  private static RestartMode parseRestartMode(String value, List<String> problems) {
+    try {
+      return RestartMode.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problems.add(ConfigKeys.APP_RESTART_MODE + " must be 'independent' or 'gang', got '" + value + "'");
+      return RestartMode.INDEPENDENT;
+    }
+  }
+
+  private static Optional<TaskRef> parseChief(String value, Map<String, RoleSpec> roles, List<String> problems) {
+    if (value.isBlank()) {
+      if (roles.containsKey("chief")) {
+        return Optional.of(new TaskRef("chief", 0));
+      }
+      if (roles.containsKey("worker")) {
+        return Optional.of(new TaskRef("worker", 0));
+      }
+      return Optional.empty();
+    }
+    try {
+      TaskRef ref = TaskRef.parse(value.trim());
+      RoleSpec r = roles.get(ref.role());
+      if (r == null || ref.index() < 0 || ref.index() >= r.instances()) {
+        problems.add(ConfigKeys.APP_CHIEF + "=" + value + " names no task of this job");
+      }
+      return Optional.of(ref);
+    } catch (IllegalArgumentException e) {
+      problems.add(ConfigKeys.APP_CHIEF + " must be role:index, got '" + value + "'");
+      return Optional.empty();
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+
+  /** Typed reads that record a problem instead of throwing, so all problems are reported at once. */
+  private static final class Fields {
+    final Configuration conf;
+    final KeyCatalog catalog;
+    final List<String> problems;
+
+    Fields(Configuration conf, KeyCatalog catalog, List<String> problems) {
+      this.conf = conf;
+      this.catalog = catalog;
+      this.problems = problems;
+    }
+
+    int intAtLeast(String key, int min) {
+      return checkedInt(key, conf.getTrimmed(key, catalog.defaultOf(key)), min);
+    }
+
+    int roleInt(String role, String suffix, int min) {
+      String key = ConfigKeys.roleKey(role, suffix);
+      String def = conf.getTrimmed(ConfigKeys.roleTemplate(suffix), catalog.defaultOf(ConfigKeys.roleTemplate(suffix)));
+      return checkedInt(key, conf.getTrimmed(key, def), min);
+    }
+
+    String roleString(String role, String suffix) {
+      String def = conf.getTrimmed(ConfigKeys.roleTemplate(suffix), "");
+      return conf.getTrimmed(ConfigKeys.roleKey(role, suffix), def);
+    }
+
+    private int checkedInt(String key, String value, int min) {
+      try {
+        int v = Integer.parseInt(value.trim());
+        if (v < min) {
+          problems.add(key + " must be at least " + min + ", got " + v);
+        }
+        return v;
+      } catch (NumberFormatException e) {
+        problems.add(key + " must be an integer, got '" + value + "'");
+        return min;
+      }
+    }
+
+    long duration(String key) {
+      try {
+        long v = conf.getTimeDuration(key, catalog.defaultOf(key), TimeUnit.MILLISECONDS, TimeUnit.MILLISECONDS);
+        if (v < 0) {
+          problems.add(key + " must not be negative, got " + conf.get(key));
+        }
+        return v;
+      } catch (NumberFormatException e) {
+        problems.add(key + " must be a duration such as 30s, 5m or 2h, got '" + conf.get(key) + "'");
+        return 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package org.spindle.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfLoaderTest {
+  private final JobConfLoader loader = new JobConfLoader();
+
+  private static Path xml(Path dir, String body) throws Exception {
+    Path p = dir.resolve("job.xml");
+    Files.writeString(p, "<?xml version=\"1.0\"?><configuration>" + body + "</configuration>");
+    return p;
+  }
+
+  private static String prop(String k, String v) {
+    return "<property><name>" + k + "</name><value>" + v + "</value></property>";
+  }
+
+  @Test
+  void layersDefaultsThenJobXmlThenOverrides(@TempDir Path dir) throws Exception {
+    Path job = xml(dir, prop("spindle.role.worker.instances", "2")
+        + prop("spindle.role.worker.memory", "2048")
+        + prop("spindle.role.worker.command", "echo hi")
+        + prop("spindle.app.queue", "research"));
+    JobSpec spec = loader.load(List.of(job), Map.of("spindle.role.worker.instances", "3",
+        "spindle.role.worker.env.FOO", "bar"));
+    RoleSpec w = spec.role("worker");
+    assertEquals(3, w.instances(), "--conf wins over the job XML");
+    assertEquals(2048, w.memoryMb(), "job XML wins over defaults");
+    assertEquals(1, w.vcores(), "default from spindle-default.xml");
+    assertEquals("research", spec.queue());
+    assertEquals(Map.of("FOO", "bar"), w.env());
+    assertEquals(RestartMode.INDEPENDENT, spec.restartMode());
+    assertEquals(new TaskRef("worker", 0), spec.chief().orElseThrow());
+    assertEquals(600_000L, spec.allocationTimeoutMs());
+  }
+
+  @Test
+  void unknownKeySuggestsNearest(@TempDir Path dir) throws Exception {
+    Path job = xml(dir, prop("spindle.role.worker.command", "true")
+        + prop("spindle.role.worker.memroy", "2048")
+        + prop("spindle.app.queu", "x"));
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(job), Map.of()));
+    assertTrue(e.getMessage().contains("'spindle.role.worker.memroy'; did you mean 'spindle.role.worker.memory'"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("'spindle.app.queu'; did you mean 'spindle.app.queue'"), e.getMessage());
+  }
+
+  @Test
+  void badValuesAreAllReported(@TempDir Path dir) throws Exception {
+    Path job = xml(dir, prop("spindle.role.ps.memory", "lots")
+        + prop("spindle.role.ps.gpus", "-1")
+        + prop("spindle.app.restart-mode", "sometimes")
+        + prop("spindle.app.timeout", "soon"));
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(job), Map.of()));
+    String m = e.getMessage();
+    assertTrue(m.contains("spindle.role.ps.memory must be an integer, got 'lots'"), m);
+    assertTrue(m.contains("spindle.role.ps.gpus must be at least 0"), m);
+    assertTrue(m.contains("needs exactly one of spindle.role.ps.main-class or spindle.role.ps.command"), m);
+    assertTrue(m.contains("spindle.app.restart-mode must be 'independent' or 'gang'"), m);
+    assertTrue(m.contains("spindle.app.timeout must be a duration"), m);
+  }
+
+  @Test
+  void malformedXmlNamesTheProblem(@TempDir Path dir) throws Exception {
+    Path p = dir.resolve("broken.xml");
+    Files.writeString(p, "<configuration><property><name>x</name>");
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(p), Map.of()));
+    assertTrue(e.getMessage().contains("malformed job configuration XML"), e.getMessage());
+  }
+
+  @Test
+  void gangDefaultsExcludeEvaluatorAndUntrackedDefaultsToPs(@TempDir Path dir) throws Exception {
+    JobSpec spec = loader.load(List.of(), Map.of(
+        "spindle.role.ps.command", "sleep 1",
+        "spindle.role.evaluator.command", "true",
+        "spindle.role.chief.main-class", "x.Y",
+        "spindle.role.chief.args", "a  b"));
+    assertTrue(spec.role("ps").gang());
+    assertFalse(spec.role("evaluator").gang());
+    assertFalse(spec.isTracked("ps"));
+    assertTrue(spec.isTracked("chief"));
+    assertEquals(List.of("a", "b"), spec.role("chief").args());
+    assertEquals(new TaskRef("chief", 0), spec.chief().orElseThrow());
+  }
+
+  @Test
+  void overridesMustBeKeyValue() {
+    assertThrows(SpindleConfigException.class, () -> JobConfLoader.parseOverrides(List.of("novalue")));
+    assertEquals(Map.of("a", "b=c"), JobConfLoader.parseOverrides(List.of("a=b=c")));
+  }
+
+  @Test
+  void noRolesIsAnError() {
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(), Map.of()));
+    assertTrue(e.getMessage().contains("no roles defined"));
+  }
+}
