@@ -1,0 +1,149 @@
+package org.spindle.am;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
+import org.apache.hadoop.yarn.api.protocolrecords.RegisterApplicationMasterResponse;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.control.ControlPlaneServer;
+import org.spindle.am.control.ControlPlaneService;
+import org.spindle.am.registry.EmbeddedZooKeeper;
+import org.spindle.am.registry.ZkRegistry;
+import org.spindle.am.security.AppSecret;
+import org.spindle.am.yarn.AskFeasibility;
+import org.spindle.am.yarn.ClusterLimits;
+import org.spindle.am.yarn.ContainerSpecs;
+import org.spindle.am.yarn.YarnClientFactories;
+import org.spindle.am.yarn.YarnClusterDriver;
+import org.spindle.conf.JobConfLoader;
+import org.spindle.conf.JobSpec;
+import org.spindle.conf.SpindleEnv;
+
+/** Entry point of the AM container: wires the driver, policy, control plane and registry, then waits. */
+public final class ApplicationMaster {
+  private static final Logger LOG = LoggerFactory.getLogger(ApplicationMaster.class);
+  /** Exit codes of the AM process. */
+  static final int EXIT_SUCCEEDED = 0;
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_CRASHED = 2;
+
+  private ApplicationMaster() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(System.getenv()) ? EXIT_SUCCEEDED : EXIT_FAILED;
+    } catch (Throwable t) {
+      LOG.error("ApplicationMaster crashed", t);
+      code = EXIT_CRASHED;
+    }
+    System.exit(code);
+  }
+
+  static boolean run(Map<String, String> env) throws Exception {
+    YarnConfiguration conf = new YarnConfiguration();
+    JobSpec spec = new JobConfLoader().load(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    ContainerId containerId = ContainerId.fromString(env.get(Environment.CONTAINER_ID.name()));
+    String appId = containerId.getApplicationAttemptId().getApplicationId().toString();
+    String host = env.getOrDefault(Environment.NM_HOST.name(), InetAddress.getLocalHost().getHostName());
+    AppSecret secret = AppSecret.fromCurrentUser();
+    LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId,
+        containerId.getApplicationAttemptId().getAttemptId(), host, spec.roles().size(), spec.totalTasks(),
+        spec.restartMode());
+
+    ScheduledExecutorService stateThread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "spindle-am-state");
+      t.setDaemon(true);
+      return t;
+    });
+    EmbeddedZooKeeper embeddedZk = null;
+    String zkConnect = spec.zkConnect();
+    if (zkConnect.isEmpty()) {
+      embeddedZk = EmbeddedZooKeeper.start(Files.createDirectories(Path.of("zookeeper-data")).toAbsolutePath());
+      zkConnect = host + ":" + embeddedZk.port();
+    }
+    ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(zkConnect, secret, appId, spec.zkSessionTimeoutMs()),
+        appId);
+    registry.initAppNode();
+
+    YarnClusterDriver driver = new YarnClusterDriver(conf, YarnClientFactories.defaultAmRm(),
+        YarnClientFactories.defaultNm());
+    // Task launch contexts need the AM's address, which exists only once the server is bound.
+    LaunchContextHolder launch = new LaunchContextHolder();
+    JobController controller = new JobController(spec, driver, launch, registry, Clock.systemUTC(), stateThread);
+    driver.bind(controller);
+    ControlPlaneServer server = new ControlPlaneServer(
+        new ControlPlaneService(controller, spec.heartbeatIntervalMs()), secret, 0).start();
+    String amAddress = host + ":" + server.port();
+    launch.set(new TaskLaunchContexts(spec, conf,
+        ContainerSpecs.stagedFiles(conf, new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR))),
+        ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),
+        appId, amAddress, zkConnect));
+
+    JobOutcome outcome;
+    try {
+      RegisterApplicationMasterResponse reg = driver.start(host, server.port(), "");
+      List<String> impossible = AskFeasibility.check(spec.roles().values(),
+          ClusterLimits.shape(reg.getMaximumResourceCapability()), nodesOrEmpty(conf), null);
+      if (!impossible.isEmpty()) {
+        controller.shutdown("the cluster can never satisfy this job: " + String.join("; ", impossible));
+      } else {
+        controller.start();
+        stateThread.scheduleWithFixedDelay(controller::tick, 1, 1, TimeUnit.SECONDS);
+      }
+      outcome = controller.outcome().get();
+      LOG.info("job {}: {}", outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.diagnostics());
+      // Let tasks see stop_requested on their next heartbeat before the server goes away.
+      Thread.sleep(Math.min(2000, spec.heartbeatIntervalMs() * 2));
+    } finally {
+      server.close();
+      driver.close();
+      registry.close();
+      if (embeddedZk != null) {
+        embeddedZk.close();
+      }
+      stateThread.shutdownNow();
+    }
+    return outcome.succeeded();
+  }
+
+  /** Node capacities for the feasibility check; best effort (a secure cluster may refuse the AM). */
+  private static List<AskFeasibility.Node> nodesOrEmpty(YarnConfiguration conf) {
+    try (YarnClient yarn = YarnClient.createYarnClient()) {
+      yarn.init(conf);
+      yarn.start();
+      return ClusterLimits.runningNodes(yarn);
+    } catch (Exception e) {
+      LOG.info("node reports unavailable to the AM ({}); checking asks against the maximum allocation only",
+          e.toString());
+      return List.of();
+    }
+  }
+
+  /** Defers to the real factory once the control plane's address is known. */
+  private static final class LaunchContextHolder implements LaunchContextFactory {
+    private volatile LaunchContextFactory delegate;
+
+    void set(LaunchContextFactory f) {
+      delegate = f;
+    }
+
+    @Override
+    public org.apache.hadoop.yarn.api.records.ContainerLaunchContext build(org.spindle.am.task.Task task,
+                                                                           boolean isChief) {
+      return delegate.build(task, isChief);
+    }
+  }
+}

@@ -1,0 +1,472 @@
+package org.spindle.am;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerStatus;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.task.Task;
+import org.spindle.am.task.TaskState;
+import org.spindle.am.yarn.ClusterDriver;
+import org.spindle.am.yarn.ContainerExitClassifier;
+import org.spindle.am.yarn.ExitKind;
+import org.spindle.am.yarn.ResourceProfiles;
+import org.spindle.conf.ConfigKeys;
+import org.spindle.conf.JobSpec;
+import org.spindle.conf.RestartMode;
+import org.spindle.conf.RoleSpec;
+import org.spindle.conf.TaskRef;
+
+/**
+ * The AM's policy: which containers to ask for, which task each allocation serves, whether a
+ * container exit restarts one task, the whole gang, or fails the job. Every public method hands
+ * its work to the single state executor, so no state here is ever touched by two threads.
+ */
+public final class JobController implements org.spindle.am.yarn.ClusterEvents {
+  private static final Logger LOG = LoggerFactory.getLogger(JobController.class);
+
+  private final JobSpec spec;
+  private final ResourceProfiles profiles;
+  private final ClusterDriver driver;
+  private final LaunchContextFactory launchContexts;
+  private final SpecListener specListener;
+  private final Clock clock;
+  private final Executor stateThread;
+
+  private final Map<TaskRef, Task> tasks = new LinkedHashMap<>();
+  private final Map<ContainerId, TaskRef> containerOwners = new HashMap<>();
+  private final Set<ContainerId> stoppedByUs = new HashSet<>();
+  private final GangBarrier barrier = new GangBarrier();
+  private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
+  private int gangAttempt;
+  private long startedMs;
+  private ClusterSpec publishedSpec;
+
+  public JobController(JobSpec spec, ClusterDriver driver, LaunchContextFactory launchContexts,
+                       SpecListener specListener, Clock clock, Executor stateThread) {
+    this.spec = spec;
+    this.profiles = new ResourceProfiles(spec);
+    this.driver = driver;
+    this.launchContexts = launchContexts;
+    this.specListener = specListener;
+    this.clock = clock;
+    this.stateThread = stateThread;
+  }
+
+  public CompletableFuture<JobOutcome> outcome() {
+    return outcome;
+  }
+
+  // ---------------------------------------------------------------- events from YARN
+
+  public void start() {
+    run(() -> {
+      startedMs = clock.millis();
+      for (RoleSpec role : spec.roles().values()) {
+        for (int i = 0; i < role.instances(); i++) {
+          Task t = new Task(new TaskRef(role.name(), i), startedMs);
+          tasks.put(t.ref(), t);
+          driver.requestContainer(profiles.forRole(role.name()));
+        }
+        if (role.instances() > 0) {
+          LOG.info("requested {} {} containers {}", role.instances(), role.name(), role.shape());
+        }
+      }
+      checkDone();
+    });
+  }
+
+  @Override
+  public void onAllocated(List<Container> containers) {
+    run(() -> containers.forEach(this::assign));
+  }
+
+  @Override
+  public void onCompleted(List<ContainerStatus> statuses) {
+    run(() -> {
+      for (ContainerStatus s : statuses) {
+        completed(s);
+      }
+      checkDone();
+    });
+  }
+
+  @Override
+  public void onStarted(ContainerId id) {
+    run(() -> ownerTask(id).filter(t -> t.state() == TaskState.LAUNCHED)
+        .ifPresent(t -> t.transition(TaskState.RUNNING, clock.millis(), "NodeManager started " + id)));
+  }
+
+  @Override
+  public void onStartFailed(ContainerId id, Throwable error) {
+    run(() -> ownerTask(id).ifPresent(t -> {
+      containerOwners.remove(id);
+      appFailure(t, "container " + id + " failed to start: " + error.getMessage());
+      checkDone();
+    }));
+  }
+
+  /** The RM or NM client reported an error we cannot recover from (e.g. an invalid resource request). */
+  @Override
+  public void onFatalError(Throwable error) {
+    run(() -> fail("the ResourceManager rejected the ApplicationMaster: " + error.getMessage()
+        + pendingRolesNote()));
+  }
+
+  /** Periodic checks: heartbeats, allocation and registration timeouts, the job timeout. */
+  public void tick() {
+    run(() -> {
+      long now = clock.millis();
+      if (spec.timeoutMs() > 0 && now - startedMs >= spec.timeoutMs()) {
+        fail("job exceeded " + ConfigKeys.APP_TIMEOUT + "=" + spec.timeoutMs() / 1000 + "s and was stopped");
+        return;
+      }
+      long hbLimit = spec.heartbeatIntervalMs() * spec.maxMissedHeartbeats();
+      for (Task t : List.copyOf(tasks.values())) {
+        if (t.state() == TaskState.REGISTERED && now - t.lastHeartbeatMs() > hbLimit) {
+          stopContainerOf(t);
+          appFailure(t, "missed " + spec.maxMissedHeartbeats() + " heartbeats (no heartbeat for "
+              + (now - t.lastHeartbeatMs()) / 1000 + "s)");
+        }
+      }
+      checkAllocationTimeout(now);
+      if (barrier.expire(now, spec.registrationTimeoutMs(), missingFromGang()) > 0) {
+        LOG.warn("gang barrier timed out; not registered: {}", missingFromGang());
+      }
+      checkDone();
+    });
+  }
+
+  /** Stops the job from outside (client kill, AM shutdown). */
+  public void shutdown(String why) {
+    run(() -> fail(why));
+  }
+
+  // ---------------------------------------------------------------- events from tasks (gRPC)
+
+  public CompletableFuture<Boolean> register(TaskRef ref, int attempt, int generation, String host,
+                                             Map<String, Integer> ports) {
+    return call(() -> {
+      Task t = current(ref, attempt, generation);
+      if (!t.state().hasContainer()) {
+        throw new TaskRejectedException("task " + ref + " is " + t.state() + " and cannot register");
+      }
+      t.registered(host, ports, clock.millis());
+      t.transition(TaskState.REGISTERED, clock.millis(), "registered " + host + " " + ports);
+      publishIfAssembled();
+      return isGang(t);
+    });
+  }
+
+  public CompletableFuture<Boolean> heartbeat(TaskRef ref, int attempt, int generation) {
+    return call(() -> {
+      Task t = tasks.get(ref);
+      if (t == null || t.attempt() != attempt || t.generation() != generation || t.state().isTerminal()) {
+        return true; // stale task: ask it to stop
+      }
+      t.heartbeat(clock.millis());
+      return outcome.isDone();
+    });
+  }
+
+  public void reportStatus(TaskRef ref, int attempt, int generation, long step, Map<String, Double> metrics) {
+    run(() -> {
+      Task t = tasks.get(ref);
+      if (t != null && t.attempt() == attempt && t.generation() == generation) {
+        t.metrics(step, metrics);
+        t.heartbeat(clock.millis());
+      }
+    });
+  }
+
+  public void reportExit(TaskRef ref, int attempt, int generation, int exitCode, String diagnostics) {
+    run(() -> {
+      Task t = tasks.get(ref);
+      if (t != null && t.attempt() == attempt && t.generation() == generation) {
+        LOG.info("task {} reports exit code {}", ref, exitCode);
+        t.lastDiagnostics(diagnostics);
+      }
+    });
+  }
+
+  public CompletableFuture<ClusterSpec> awaitClusterSpec(TaskRef ref, int attempt) {
+    CompletableFuture<ClusterSpec> f = new CompletableFuture<>();
+    run(() -> {
+      Task t = tasks.get(ref);
+      if (t == null || attempt != gangAttempt) {
+        f.completeExceptionally(new TaskRejectedException("task " + ref + " attempt " + attempt
+            + " is not part of the current gang attempt " + gangAttempt));
+        return;
+      }
+      barrier.add(ref, attempt, clock.millis(), f);
+      publishIfAssembled();
+    });
+    return f;
+  }
+
+  public CompletableFuture<JobStatusView> status() {
+    return call(() -> new JobStatusView(
+        outcome.isDone() ? (outcome.join().succeeded() ? "SUCCEEDED" : "FAILED") : "RUNNING",
+        gangAttempt,
+        tasks.values().stream().map(JobController::view).toList(),
+        outcome.isDone() ? outcome.join().diagnostics() : ""));
+  }
+
+  // ---------------------------------------------------------------- state changes (state thread only)
+
+  private void assign(Container c) {
+    ResourceProfiles.Profile byId = profiles.forAllocationRequestId(c.getAllocationRequestId());
+    ResourceProfiles.Profile p = byId != null ? byId : profiles.forPriority(c.getPriority().getPriority());
+    Optional<Task> waiting = p == null || outcome.isDone() ? Optional.empty() : tasks.values().stream()
+        .filter(t -> t.role().equals(p.role()) && t.state() == TaskState.REQUESTED).findFirst();
+    if (waiting.isEmpty()) {
+      LOG.info("releasing surplus container {} on {} {}", c.getId(), c.getNodeId(), c.getResource());
+      stoppedByUs.add(c.getId());
+      driver.releaseContainer(c.getId());
+      return;
+    }
+    Task t = waiting.get();
+    driver.cancelRequest(p);
+    t.assign(c.getId(), c.getNodeId());
+    containerOwners.put(c.getId(), t.ref());
+    t.transition(TaskState.ALLOCATED, clock.millis(), c.getId() + " on " + c.getNodeId() + " " + c.getResource());
+    driver.startContainer(c, launchContexts.build(t, isChief(t.ref())));
+    t.transition(TaskState.LAUNCHED, clock.millis(), "start requested");
+  }
+
+  private void completed(ContainerStatus s) {
+    ContainerId id = s.getContainerId();
+    boolean ours = stoppedByUs.remove(id);
+    TaskRef ref = containerOwners.remove(id);
+    Task t = ref == null ? null : tasks.get(ref);
+    if (t == null || !id.equals(t.containerId())) {
+      LOG.debug("ignoring completion of {} (no current task)", id);
+      return;
+    }
+    ContainerExitClassifier.Classified c = ContainerExitClassifier.classify(s.getExitStatus(), s.getDiagnostics(),
+        ours, ConfigKeys.roleKey(t.role(), ConfigKeys.ROLE_MEMORY));
+    LOG.info("container {} of task {} completed: {} ({})", id, t.ref(), c.kind(), c.reason());
+    switch (c.kind()) {
+      case SUCCEEDED -> t.transition(TaskState.SUCCEEDED, clock.millis(), c.reason());
+      case KILLED_BY_AM -> { }
+      case APP_FAILURE -> appFailure(t, c.reason() + diagnosticsOf(t));
+      default -> restart(t, c.kind(), c.reason());
+    }
+  }
+
+  /** A failure that is the task's fault: count it, then restart or fail the job. */
+  private void appFailure(Task t, String reason) {
+    t.countRestart();
+    int max = spec.role(t.role()).maxRestarts();
+    if (t.restarts() > max) {
+      t.transition(TaskState.FAILED, clock.millis(), reason);
+      if (spec.role(t.role()).gang() || spec.isTracked(t.role())) {
+        fail("task " + t.ref() + (isChief(t.ref()) ? " (chief)" : "") + " failed " + t.restarts()
+            + " time(s), more than " + ConfigKeys.roleKey(t.role(), ConfigKeys.ROLE_MAX_RESTARTS) + "=" + max
+            + "; last failure: " + reason);
+      } else {
+        LOG.warn("task {} exhausted its restarts; the job continues without it: {}", t.ref(), reason);
+      }
+      return;
+    }
+    restart(t, ExitKind.APP_FAILURE, reason + " (restart " + t.restarts() + " of " + max + ")");
+  }
+
+  private void restart(Task t, ExitKind kind, String reason) {
+    if (outcome.isDone()) {
+      return;
+    }
+    if (spec.restartMode() == RestartMode.GANG && isGang(t)) {
+      restartGang(t, kind, reason);
+      return;
+    }
+    t.resetForRestart(clock.millis(), t.attempt(), t.generation() + 1, kind + ": " + reason);
+    driver.requestContainer(profiles.forRole(t.role()));
+  }
+
+  private void restartGang(Task cause, ExitKind kind, String reason) {
+    gangAttempt++;
+    LOG.warn("gang restart: task {} {} ({}); starting attempt {}", cause.ref(), kind, reason, gangAttempt);
+    publishedSpec = null;
+    for (Task t : tasks.values()) {
+      if (!isGang(t) || t.state() == TaskState.SUCCEEDED || t.state() == TaskState.FAILED) {
+        continue;
+      }
+      boolean wasRequested = t.state() == TaskState.REQUESTED;
+      if (!wasRequested) {
+        stopContainerOf(t);
+        t.transition(TaskState.KILLED, clock.millis(), "gang restart");
+      }
+      t.resetForRestart(clock.millis(), gangAttempt, t.generation(), "gang attempt " + gangAttempt);
+      if (!wasRequested) {
+        driver.requestContainer(profiles.forRole(t.role()));
+      }
+    }
+    barrier.supersede(gangAttempt);
+  }
+
+  private void stopContainerOf(Task t) {
+    if (t.containerId() != null && t.state().hasContainer()) {
+      stoppedByUs.add(t.containerId());
+      containerOwners.remove(t.containerId());
+      driver.stopContainer(t.containerId(), t.nodeId());
+    }
+  }
+
+  private void publishIfAssembled() {
+    List<Task> gang = tasks.values().stream().filter(this::isGang).toList();
+    boolean assembled = gang.stream().allMatch(t -> t.state() == TaskState.REGISTERED
+        || t.state() == TaskState.SUCCEEDED);
+    if (!assembled || gang.isEmpty()) {
+      return;
+    }
+    List<ClusterSpec.Endpoint> endpoints = gang.stream()
+        .filter(t -> t.state() == TaskState.REGISTERED)
+        .map(t -> new ClusterSpec.Endpoint(t.role(), t.index(), t.host(), t.ports(), t.generation()))
+        .toList();
+    ClusterSpec spec = new ClusterSpec(gangAttempt, endpoints);
+    if (!spec.equals(publishedSpec)) {
+      publishedSpec = spec;
+      LOG.info("gang attempt {} assembled: {}", gangAttempt, spec.toJson());
+      specListener.specChanged(spec);
+    }
+    barrier.release(spec);
+  }
+
+  private void checkAllocationTimeout(long now) {
+    if (spec.allocationTimeoutMs() <= 0) {
+      return;
+    }
+    Map<String, Long> stuck = tasks.values().stream()
+        .filter(t -> t.state() == TaskState.REQUESTED && now - t.stateSinceMs() >= spec.allocationTimeoutMs())
+        .collect(Collectors.groupingBy(Task::role, LinkedHashMap::new, Collectors.counting()));
+    if (!stuck.isEmpty()) {
+      String roles = stuck.entrySet().stream()
+          .map(e -> e.getValue() + " '" + e.getKey() + "' container(s) " + spec.role(e.getKey()).shape())
+          .collect(Collectors.joining(", "));
+      fail("waited " + spec.allocationTimeoutMs() / 1000 + "s (" + ConfigKeys.ALLOCATION_TIMEOUT + ") for " + roles
+          + " in queue '" + spec.queue() + "'. The queue may be full, or its user limit (CapacityScheduler "
+          + "user-limit-factor) may be smaller than the gang; check the queue's capacity and limits");
+    }
+  }
+
+  private void checkDone() {
+    if (outcome.isDone()) {
+      return;
+    }
+    List<Task> tracked = tasks.values().stream().filter(t -> spec.isTracked(t.role())).toList();
+    if (!tracked.isEmpty() && tracked.stream().allMatch(t -> t.state() == TaskState.SUCCEEDED)) {
+      complete(new JobOutcome(true, "all " + tracked.size() + " tracked task(s) succeeded"));
+    }
+  }
+
+  private void fail(String diagnostics) {
+    if (!outcome.isDone()) {
+      LOG.error("job failed: {}", diagnostics);
+      complete(new JobOutcome(false, diagnostics));
+    }
+  }
+
+  /** The one shutdown path: stop every container, fail waiters, unregister. First reason wins. */
+  private void complete(JobOutcome result) {
+    for (Task t : tasks.values()) {
+      if (t.state().hasContainer()) {
+        stopContainerOf(t);
+        t.transition(TaskState.KILLED, clock.millis(), "job finished");
+      } else if (t.state() == TaskState.REQUESTED) {
+        driver.cancelRequest(profiles.forRole(t.role()));
+        t.transition(TaskState.KILLED, clock.millis(), "job finished");
+      }
+    }
+    barrier.failAll("job finished: " + result.diagnostics());
+    driver.finish(result.succeeded() ? FinalApplicationStatus.SUCCEEDED : FinalApplicationStatus.FAILED,
+        result.diagnostics());
+    outcome.complete(result);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Task current(TaskRef ref, int attempt, int generation) {
+    Task t = tasks.get(ref);
+    if (t == null) {
+      throw new TaskRejectedException("unknown task " + ref);
+    }
+    if (t.attempt() != attempt || t.generation() != generation) {
+      throw new TaskRejectedException("task " + ref + " attempt " + attempt + " generation " + generation
+          + " is stale (current: attempt " + t.attempt() + ", generation " + t.generation() + ")");
+    }
+    return t;
+  }
+
+  private Optional<Task> ownerTask(ContainerId id) {
+    TaskRef ref = containerOwners.get(id);
+    return ref == null ? Optional.empty() : Optional.ofNullable(tasks.get(ref));
+  }
+
+  private boolean isGang(Task t) {
+    return spec.role(t.role()).gang();
+  }
+
+  private boolean isChief(TaskRef ref) {
+    return spec.chief().map(ref::equals).orElse(false);
+  }
+
+  private String missingFromGang() {
+    return tasks.values().stream()
+        .filter(t -> isGang(t) && t.state() != TaskState.REGISTERED && t.state() != TaskState.SUCCEEDED)
+        .map(t -> t.ref() + " (" + t.state() + ")").collect(Collectors.joining(", "));
+  }
+
+  private String pendingRolesNote() {
+    String roles = tasks.values().stream().filter(t -> t.state() == TaskState.REQUESTED)
+        .map(Task::role).distinct().map(r -> r + " " + spec.role(r).shape()).collect(Collectors.joining(", "));
+    return roles.isEmpty() ? "" : " (pending requests: " + roles + ")";
+  }
+
+  private static String diagnosticsOf(Task t) {
+    return t.lastDiagnostics().isEmpty() ? "" : "; task said: " + t.lastDiagnostics();
+  }
+
+  private static TaskView view(Task t) {
+    return new TaskView(t.role(), t.index(), t.state().name(),
+        t.containerId() == null ? "" : t.containerId().toString(), t.host(), t.restarts(), t.attempt(),
+        t.generation(), t.step(), t.metrics());
+  }
+
+  private void run(Runnable r) {
+    stateThread.execute(() -> {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.error("internal error in the AM state thread", e);
+        fail("internal ApplicationMaster error: " + e);
+      }
+    });
+  }
+
+  private <T> CompletableFuture<T> call(Supplier<T> s) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    stateThread.execute(() -> {
+      try {
+        f.complete(s.get());
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+    return f;
+  }
+}

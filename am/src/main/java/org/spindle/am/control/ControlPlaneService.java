@@ -1,0 +1,125 @@
+package org.spindle.am.control;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import org.spindle.am.ClusterSpec;
+import org.spindle.am.JobController;
+import org.spindle.am.JobStatusView;
+import org.spindle.am.TaskRejectedException;
+import org.spindle.am.TaskView;
+import org.spindle.conf.TaskRef;
+import org.spindle.proto.Ack;
+import org.spindle.proto.ClusterSpecRequest;
+import org.spindle.proto.ClusterSpecResponse;
+import org.spindle.proto.ExitReport;
+import org.spindle.proto.HeartbeatRequest;
+import org.spindle.proto.HeartbeatResponse;
+import org.spindle.proto.JobStatusRequest;
+import org.spindle.proto.JobStatusResponse;
+import org.spindle.proto.RegisterRequest;
+import org.spindle.proto.RegisterResponse;
+import org.spindle.proto.SpindleControlGrpc;
+import org.spindle.proto.StatusReport;
+import org.spindle.proto.TaskEndpoint;
+import org.spindle.proto.TaskId;
+import org.spindle.proto.TaskStatus;
+
+/** The gRPC edge: maps proto messages to {@link JobController} calls and domain errors to gRPC status. */
+public final class ControlPlaneService extends SpindleControlGrpc.SpindleControlImplBase {
+  private final JobController controller;
+  private final long heartbeatIntervalMs;
+
+  public ControlPlaneService(JobController controller, long heartbeatIntervalMs) {
+    this.controller = controller;
+    this.heartbeatIntervalMs = heartbeatIntervalMs;
+  }
+
+  private static TaskRef ref(TaskId id) {
+    return new TaskRef(id.getRole(), id.getIndex());
+  }
+
+  @Override
+  public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+    TaskId id = req.getTask();
+    reply(controller.register(ref(id), id.getAttempt(), id.getGeneration(), req.getHost(), req.getPortsMap()), out,
+        inGang -> RegisterResponse.newBuilder().setHeartbeatIntervalMs(heartbeatIntervalMs).setInGang(inGang).build());
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
+    TaskId id = req.getTask();
+    reply(controller.heartbeat(ref(id), id.getAttempt(), id.getGeneration()), out,
+        stop -> HeartbeatResponse.newBuilder().setStopRequested(stop).build());
+  }
+
+  @Override
+  public void reportStatus(StatusReport req, StreamObserver<Ack> out) {
+    TaskId id = req.getTask();
+    controller.reportStatus(ref(id), id.getAttempt(), id.getGeneration(), req.getStep(), req.getMetricsMap());
+    out.onNext(Ack.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void reportExit(ExitReport req, StreamObserver<Ack> out) {
+    TaskId id = req.getTask();
+    controller.reportExit(ref(id), id.getAttempt(), id.getGeneration(), req.getExitCode(), req.getDiagnostics());
+    out.onNext(Ack.getDefaultInstance());
+    out.onCompleted();
+  }
+
+  @Override
+  public void awaitClusterSpec(ClusterSpecRequest req, StreamObserver<ClusterSpecResponse> out) {
+    TaskId id = req.getTask();
+    reply(controller.awaitClusterSpec(ref(id), id.getAttempt()), out, ControlPlaneService::toProto);
+  }
+
+  @Override
+  public void getJobStatus(JobStatusRequest req, StreamObserver<JobStatusResponse> out) {
+    reply(controller.status(), out, ControlPlaneService::toProto);
+  }
+
+  static ClusterSpecResponse toProto(ClusterSpec spec) {
+    ClusterSpecResponse.Builder b = ClusterSpecResponse.newBuilder().setAttempt(spec.attempt())
+        .setClusterJson(spec.toJson());
+    for (ClusterSpec.Endpoint e : spec.endpoints()) {
+      b.addTasks(TaskEndpoint.newBuilder().setRole(e.role()).setIndex(e.index()).setHost(e.host())
+          .putAllPorts(e.ports()).setGeneration(e.generation()));
+    }
+    return b.build();
+  }
+
+  static JobStatusResponse toProto(JobStatusView v) {
+    JobStatusResponse.Builder b = JobStatusResponse.newBuilder().setState(v.state())
+        .setGangAttempt(v.gangAttempt()).setDiagnostics(v.diagnostics());
+    for (TaskView t : v.tasks()) {
+      b.addTasks(TaskStatus.newBuilder().setRole(t.role()).setIndex(t.index()).setState(t.state())
+          .setContainerId(t.containerId()).setHost(t.host()).setRestarts(t.restarts()).setAttempt(t.attempt())
+          .setStep(t.step()).putAllMetrics(t.metrics()));
+    }
+    return b.build();
+  }
+
+  private static <T, R> void reply(CompletableFuture<T> f, StreamObserver<R> out, Function<T, R> map) {
+    f.whenComplete((v, err) -> {
+      if (err == null) {
+        out.onNext(map.apply(v));
+        out.onCompleted();
+        return;
+      }
+      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      Status status;
+      if (cause instanceof TaskRejectedException) {
+        status = Status.FAILED_PRECONDITION;
+      } else if (cause instanceof org.spindle.am.GangBarrierException g && g.isTimeout()) {
+        status = Status.DEADLINE_EXCEEDED;
+      } else {
+        status = Status.ABORTED;
+      }
+      out.onError(status.withDescription(cause.getMessage()).asRuntimeException());
+    });
+  }
+}

@@ -1,0 +1,139 @@
+package org.spindle.am.registry;
+
+import com.google.gson.Gson;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.ClusterSpec;
+import org.spindle.am.SpecListener;
+import org.spindle.am.security.AppSecret;
+
+/**
+ * The application's subtree in ZooKeeper: /spindle/&lt;appId&gt;/cluster-spec (published by the AM) and
+ * one ephemeral /spindle/&lt;appId&gt;/attempt-&lt;n&gt;/&lt;role&gt;/&lt;index&gt; per registered task. Every node
+ * under the app carries a digest ACL derived from the application secret.
+ */
+public final class ZkRegistry implements SpecListener, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ZkRegistry.class);
+  public static final String ROOT = "/spindle";
+  static final String DIGEST_USER = "spindle";
+
+  private final CuratorFramework zk;
+  private final String appPath;
+
+  public ZkRegistry(CuratorFramework zk, String appId) {
+    this.zk = zk;
+    this.appPath = ROOT + "/" + appId;
+  }
+
+  /** Connects with the application's digest credentials; nodes under the app get the digest ACL. */
+  public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs)
+      throws InterruptedException {
+    String appPath = ROOT + "/" + appId;
+    List<ACL> appAcl = List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
+    ACLProvider acls = new ACLProvider() {
+      @Override
+      public List<ACL> getDefaultAcl() {
+        return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+      }
+
+      @Override
+      public List<ACL> getAclForPath(String path) {
+        return path.startsWith(appPath) ? appAcl : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+      }
+    };
+    CuratorFramework c = CuratorFrameworkFactory.builder()
+        .connectString(connect)
+        .sessionTimeoutMs((int) sessionTimeoutMs)
+        .connectionTimeoutMs(15_000)
+        .retryPolicy(new ExponentialBackoffRetry(200, 5))
+        .authorization("digest", (DIGEST_USER + ":" + secret.reveal()).getBytes(StandardCharsets.US_ASCII))
+        .aclProvider(acls)
+        .build();
+    c.start();
+    if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) {
+      c.close();
+      throw new IllegalStateException("cannot reach ZooKeeper at " + connect + " within 30s; check "
+          + "spindle.zookeeper.connect");
+    }
+    return c;
+  }
+
+  static String digest(AppSecret secret) {
+    try {
+      return DigestAuthenticationProvider.generateDigest(DIGEST_USER + ":" + secret.reveal());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String appPath() {
+    return appPath;
+  }
+
+  public static String taskPath(String appId, int attempt, String role, int index) {
+    return ROOT + "/" + appId + "/attempt-" + attempt + "/" + role + "/" + index;
+  }
+
+  public void initAppNode() throws Exception {
+    zk.create().orSetData().creatingParentsIfNeeded().forPath(appPath, new byte[0]);
+  }
+
+  /** Publishes the assembled cluster spec of the current attempt. */
+  @Override
+  public void specChanged(ClusterSpec spec) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("attempt", spec.attempt());
+    doc.put("cluster", new Gson().fromJson(spec.toJson(), Map.class));
+    doc.put("tasks", spec.endpoints());
+    byte[] data = new Gson().toJson(doc).getBytes(StandardCharsets.UTF_8);
+    try {
+      zk.create().orSetData().creatingParentsIfNeeded().forPath(appPath + "/cluster-spec", data);
+    } catch (Exception e) {
+      LOG.warn("could not publish the cluster spec to ZooKeeper: {}", e.toString());
+    }
+  }
+
+  /**
+   * Writes a task's ephemeral node, replacing a node left by an earlier generation whose session
+   * has not expired yet, so peers watching the path see the new endpoint at once.
+   */
+  public void registerTask(int attempt, String role, int index, String endpointJson) throws Exception {
+    String path = appPath + "/attempt-" + attempt + "/" + role + "/" + index;
+    byte[] data = endpointJson.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < 3; i++) {
+      try {
+        zk.delete().quietly().forPath(path);
+        zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+        return;
+      } catch (KeeperException.NodeExistsException e) {
+        LOG.debug("{} re-created concurrently, retrying", path);
+      }
+    }
+    throw new IllegalStateException("could not register " + path);
+  }
+
+  public byte[] read(String path) throws Exception {
+    return zk.getData().forPath(path);
+  }
+
+  @Override
+  public void close() {
+    zk.close();
+  }
+}

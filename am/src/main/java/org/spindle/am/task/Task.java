@@ -1,0 +1,91 @@
+package org.spindle.am.task;
+
+import java.util.Map;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.NodeId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.conf.TaskRef;
+
+/** One task of one role. Mutated only on the AM's state thread. */
+public final class Task {
+  private static final Logger LOG = LoggerFactory.getLogger(Task.class);
+
+  private final TaskRef ref;
+  private TaskState state = TaskState.REQUESTED;
+  private long stateSinceMs;
+  private int attempt;
+  private int generation;
+  private int restarts;
+  private ContainerId containerId;
+  private NodeId nodeId;
+  private String host = "";
+  private Map<String, Integer> ports = Map.of();
+  private long lastHeartbeatMs;
+  private long step;
+  private Map<String, Double> metrics = Map.of();
+  private String lastDiagnostics = "";
+
+  public Task(TaskRef ref, long nowMs) {
+    this.ref = ref;
+    this.stateSinceMs = nowMs;
+  }
+
+  public void transition(TaskState target, long nowMs, String why) {
+    if (state == target) {
+      return;
+    }
+    if (!state.canMoveTo(target)) {
+      throw new IllegalStateException("task " + ref + ": illegal transition " + state + " -> " + target + " (" + why + ")");
+    }
+    LOG.info("task {} (attempt {}, generation {}): {} -> {} ({})", ref, attempt, generation, state, target, why);
+    state = target;
+    stateSinceMs = nowMs;
+  }
+
+  /** Back to REQUESTED for a new container, forgetting the old one. */
+  public void resetForRestart(long nowMs, int newAttempt, int newGeneration, String why) {
+    transition(TaskState.REQUESTED, nowMs, why);
+    attempt = newAttempt;
+    generation = newGeneration;
+    containerId = null;
+    nodeId = null;
+    host = "";
+    ports = Map.of();
+  }
+
+  public void assign(ContainerId id, NodeId node) {
+    this.containerId = id;
+    this.nodeId = node;
+  }
+
+  public void registered(String host, Map<String, Integer> ports, long nowMs) {
+    this.host = host;
+    this.ports = Map.copyOf(ports);
+    this.lastHeartbeatMs = nowMs;
+  }
+
+  public TaskRef ref() { return ref; }
+  public String role() { return ref.role(); }
+  public int index() { return ref.index(); }
+  public TaskState state() { return state; }
+  public long stateSinceMs() { return stateSinceMs; }
+  public int attempt() { return attempt; }
+  public int generation() { return generation; }
+  public int restarts() { return restarts; }
+  public void countRestart() { restarts++; }
+  public ContainerId containerId() { return containerId; }
+  public NodeId nodeId() { return nodeId; }
+  public String host() { return host; }
+  public Map<String, Integer> ports() { return ports; }
+  public long lastHeartbeatMs() { return lastHeartbeatMs; }
+  public void heartbeat(long nowMs) { lastHeartbeatMs = nowMs; }
+  public long step() { return step; }
+  public Map<String, Double> metrics() { return metrics; }
+  public void metrics(long step, Map<String, Double> metrics) {
+    this.step = step;
+    this.metrics = Map.copyOf(metrics);
+  }
+  public String lastDiagnostics() { return lastDiagnostics; }
+  public void lastDiagnostics(String d) { lastDiagnostics = d == null ? "" : d; }
+}

@@ -1,0 +1,30 @@
+package org.spindle.am.yarn;
+
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.NodeId;
+
+/**
+ * The YARN protocol side of the AM: ask, release, start, stop, unregister. It holds no policy;
+ * the {@link org.spindle.am.JobController} decides what to call. Implemented for real by
+ * {@link YarnClusterDriver} and by fakes in unit tests.
+ */
+public interface ClusterDriver {
+  /** Adds one container request for the role's profile. */
+  void requestContainer(ResourceProfiles.Profile profile);
+
+  /** Removes one outstanding request of the profile (after a match, or when it is no longer needed). */
+  void cancelRequest(ResourceProfiles.Profile profile);
+
+  /** Gives back an allocated container that was never launched. */
+  void releaseContainer(ContainerId id);
+
+  void startContainer(Container container, ContainerLaunchContext context);
+
+  void stopContainer(ContainerId id, NodeId nodeId);
+
+  /** Unregisters from the RM with the final status. */
+  void finish(FinalApplicationStatus status, String diagnostics);
+}

@@ -1,0 +1,106 @@
+package org.spindle.am.yarn;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.DataOutputBuffer;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.token.Token;
+import org.apache.hadoop.yarn.api.ApplicationConstants;
+import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
+import org.apache.hadoop.yarn.api.records.LocalResource;
+import org.apache.hadoop.yarn.api.records.LocalResourceType;
+import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
+import org.apache.hadoop.yarn.api.records.URL;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
+import org.spindle.conf.SpindleEnv;
+
+/** The pieces every Spindle container launch shares: staged files, classpath, java command, tokens. */
+public final class ContainerSpecs {
+  /** User jars (--jars) are staged and localized under this directory. */
+  public static final String USER_JARS_DIR = "jars";
+
+  private ContainerSpecs() {}
+
+  /**
+   * spindle.jar and the job XML from the staging dir. APPLICATION visibility: each NodeManager
+   * localizes them once per application and every container of the app on that node shares the copy.
+   */
+  public static Map<String, LocalResource> stagedFiles(Configuration conf, Path stagingDir) throws IOException {
+    FileSystem fs = stagingDir.getFileSystem(conf);
+    Map<String, LocalResource> out = new LinkedHashMap<>();
+    for (String name : List.of(SpindleEnv.DIST_JAR_NAME, SpindleEnv.JOB_XML_NAME)) {
+      FileStatus st = fs.getFileStatus(new Path(stagingDir, name));
+      out.put(name, resource(fs, st));
+    }
+    Path jars = new Path(stagingDir, USER_JARS_DIR);
+    if (fs.exists(jars)) {
+      for (FileStatus st : fs.listStatus(jars)) {
+        out.put(USER_JARS_DIR + "/" + st.getPath().getName(), resource(fs, st));
+      }
+    }
+    return out;
+  }
+
+  private static LocalResource resource(FileSystem fs, FileStatus st) {
+    return LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
+        LocalResourceType.FILE, LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime());
+  }
+
+  /** spindle.jar first, then the cluster's Hadoop (yarn.application.classpath), then extra entries. */
+  public static String classpath(Configuration conf, String extra) {
+    List<String> cp = new ArrayList<>();
+    cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
+    cp.add(Environment.PWD.$$());
+    cp.add(Environment.PWD.$$() + "/" + USER_JARS_DIR + "/*");
+    cp.add(Environment.HADOOP_CONF_DIR.$$());
+    for (String e : conf.getTrimmedStrings(YarnConfiguration.YARN_APPLICATION_CLASSPATH,
+        YarnConfiguration.DEFAULT_YARN_CROSS_PLATFORM_APPLICATION_CLASSPATH)) {
+      cp.add(e);
+    }
+    for (String e : extra.split("[:,]")) {
+      if (!e.isBlank()) {
+        cp.add(e.trim());
+      }
+    }
+    return String.join(ApplicationConstants.CLASS_PATH_SEPARATOR, cp);
+  }
+
+  /** A java command line with stdout/stderr redirected into the container's log dir. */
+  public static List<String> javaCommand(String javaHome, int heapMb, String opts, String mainClass) {
+    String java = javaHome.isEmpty() ? Environment.JAVA_HOME.$$() + "/bin/java" : javaHome + "/bin/java";
+    return List.of(java + " -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError " + opts + " " + mainClass
+        + " 1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout"
+        + " 2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
+  }
+
+  /** Serialized credentials without the AM's RM token, which must never reach task containers. */
+  public static ByteBuffer tokensWithoutAmRmToken(Credentials source) throws IOException {
+    Credentials clean = new Credentials();
+    for (Token<?> t : source.getAllTokens()) {
+      if (!AMRMTokenIdentifier.KIND_NAME.equals(t.getKind())) {
+        clean.addToken(t.getService(), t);
+      }
+    }
+    clean.addAll(secretsOnly(source));
+    DataOutputBuffer out = new DataOutputBuffer();
+    clean.writeTokenStorageToStream(out);
+    return ByteBuffer.wrap(out.getData(), 0, out.getLength());
+  }
+
+  private static Credentials secretsOnly(Credentials source) {
+    Credentials c = new Credentials();
+    for (org.apache.hadoop.io.Text alias : source.getAllSecretKeys()) {
+      c.addSecretKey(alias, source.getSecretKey(alias));
+    }
+    return c;
+  }
+}

@@ -1,0 +1,26 @@
+package org.spindle.am.yarn;
+
+/** Why a container ended, as far as the restart policy cares. */
+public enum ExitKind {
+  SUCCEEDED(false),
+  /** Non-zero exit, memory limit, missed heartbeats: counts against max-restarts. */
+  APP_FAILURE(true),
+  /** Preempted by the scheduler: re-request, do not count. */
+  PREEMPTED(false),
+  /** The node was lost or the container aborted by the RM: re-request, do not count. */
+  NODE_LOST(false),
+  /** The NodeManager's disks failed: re-request, do not count. */
+  DISK_FAILED(false),
+  /** We stopped or released it ourselves: ignore. */
+  KILLED_BY_AM(false);
+
+  private final boolean countsAgainstRestarts;
+
+  ExitKind(boolean counts) {
+    this.countsAgainstRestarts = counts;
+  }
+
+  public boolean countsAgainstRestarts() {
+    return countsAgainstRestarts;
+  }
+}

@@ -1,0 +1,77 @@
+package org.spindle.client;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * `spindle` command line. Works under `yarn jar spindle.jar ...` (Hadoop's RunJar) and
+ * `java -jar spindle.jar --help`; nothing Hadoop is loaded until a command needs it.
+ */
+public final class SpindleCli {
+  static final String USAGE = String.join("\n",
+      "usage: spindle <command> [options]",
+      "",
+      "commands:",
+      "  submit --conf job.xml [--conf k=v ...] [--jars a.jar,b.jar] [--no-wait]",
+      "                      submit a job to YARN and wait for it (exit code = final status)",
+      "  run --local [--conf job.xml] [--conf k=v ...] [--work-dir dir]",
+      "                      start an embedded YARN cluster (2 CPU nodes + 1 GPU node), embedded",
+      "                      ZooKeeper and a file:// data lake, and run the job (a demo job by default)",
+      "  status <appId>      print the application's state, queue and diagnostics",
+      "  kill <appId>        kill the application",
+      "  logs <appId> [--role r --index i]",
+      "                      print container logs (all containers, or one task's)",
+      "  --help              this text",
+      "",
+      "Every key is documented in conf/spindle-default.xml.");
+
+  private SpindleCli() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      out.println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+    try {
+      return switch (args[0]) {
+        case "submit" -> Commands.submit(rest, out);
+        case "run" -> Commands.runLocal(rest, out);
+        case "status" -> Commands.status(rest, out);
+        case "kill" -> Commands.kill(rest, out);
+        case "logs" -> Commands.logs(rest, out);
+        default -> {
+          err.println("unknown command '" + args[0] + "'\n" + USAGE);
+          yield 2;
+        }
+      };
+    } catch (CliException e) {
+      err.println("spindle: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      if (e.getClass().getName().endsWith("SpindleConfigException")) {
+        err.println("spindle: " + e.getMessage());
+        return 2;
+      }
+      err.println("spindle: " + e);
+      e.printStackTrace(err);
+      return 1;
+    } catch (Exception e) {
+      err.println("spindle: " + e);
+      e.printStackTrace(err);
+      return 1;
+    }
+  }
+
+  /** Bad command-line usage. */
+  static final class CliException extends RuntimeException {
+    CliException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package org.spindle.client;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.io.DataOutputBuffer;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.yarn.api.protocolrecords.GetNewApplicationResponse;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.QueueInfo;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.exceptions.YarnException;
+import org.spindle.am.security.AppSecret;
+import org.spindle.am.yarn.AskFeasibility;
+import org.spindle.am.yarn.ClusterLimits;
+import org.spindle.am.yarn.ContainerSpecs;
+import org.spindle.conf.JobSpec;
+import org.spindle.conf.SpindleConfigException;
+import org.spindle.conf.SpindleEnv;
+
+/** Submits a job: checks it against the cluster, stages spindle.jar and the job XML, starts the AM. */
+public final class Submitter {
+  static final String AM_MAIN = "org.spindle.am.ApplicationMaster";
+  static final String APP_TYPE = "SPINDLE";
+
+  private final Configuration conf;
+  private final YarnClient yarn;
+  private final PrintStream out;
+
+  public Submitter(Configuration conf, YarnClient yarn, PrintStream out) {
+    this.conf = conf;
+    this.yarn = yarn;
+    this.out = out;
+  }
+
+  /** A submitted application and the secret its control plane expects. */
+  public record Submitted(ApplicationId appId, AppSecret secret) {}
+
+  public Submitted submit(JobSpec spec, Configuration layered, java.nio.file.Path distJar,
+                          List<java.nio.file.Path> jars) throws Exception {
+    checkQueue(spec.queue());
+    YarnClientApplication app = yarn.createApplication();
+    GetNewApplicationResponse resp = app.getNewApplicationResponse();
+    checkFeasible(spec, resp.getMaximumResourceCapability());
+    ApplicationId appId = resp.getApplicationId();
+
+    FileSystem fs = FileSystem.get(conf);
+    Path staging = spec.stagingDir().isEmpty()
+        ? new Path(fs.getHomeDirectory(), ".spindle/staging/" + appId)
+        : new Path(spec.stagingDir(), appId.toString());
+    fs.mkdirs(staging, new FsPermission((short) 0700));
+    fs.copyFromLocalFile(false, true, new Path(distJar.toUri()), new Path(staging, SpindleEnv.DIST_JAR_NAME));
+    for (java.nio.file.Path jar : jars) {
+      fs.copyFromLocalFile(false, true, new Path(jar.toAbsolutePath().toUri()),
+          new Path(new Path(staging, ContainerSpecs.USER_JARS_DIR), jar.getFileName().toString()));
+    }
+    try (OutputStream os = fs.create(new Path(staging, SpindleEnv.JOB_XML_NAME), true)) {
+      layered.writeXml(os);
+    }
+
+    AppSecret secret = AppSecret.generate();
+    Credentials creds = new Credentials();
+    secret.addTo(creds);
+    if (UserGroupInformation.isSecurityEnabled()) {
+      fs.addDelegationTokens(conf.get("yarn.resourcemanager.principal", ""), creds);
+    }
+    DataOutputBuffer tokens = new DataOutputBuffer();
+    creds.writeTokenStorageToStream(tokens);
+
+    Map<String, String> env = new HashMap<>();
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
+    env.put(SpindleEnv.STAGING_DIR, fs.makeQualified(staging).toString());
+    if (!spec.containerJavaHome().isEmpty()) {
+      env.put("JAVA_HOME", spec.containerJavaHome());
+    }
+    ContainerLaunchContext amContainer = ContainerLaunchContext.newInstance(
+        ContainerSpecs.stagedFiles(conf, staging), env,
+        ContainerSpecs.javaCommand(spec.containerJavaHome(), Math.max(128, spec.amMemoryMb() - 256),
+            spec.containerJavaOpts(), AM_MAIN),
+        null, ByteBuffer.wrap(tokens.getData(), 0, tokens.getLength()), null);
+
+    ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
+    ctx.setApplicationName(spec.name());
+    ctx.setApplicationType(APP_TYPE);
+    ctx.setQueue(spec.queue());
+    ctx.setPriority(Priority.newInstance(spec.priority()));
+    ctx.setApplicationTags(new HashSet<>(spec.tags()));
+    ctx.setMaxAppAttempts(spec.maxAttempts());
+    ctx.setResource(Resource.newInstance(spec.amMemoryMb(), spec.amVcores()));
+    if (!spec.amNodeLabel().isEmpty()) {
+      ctx.setNodeLabelExpression(spec.amNodeLabel());
+    }
+    ctx.setAMContainerSpec(amContainer);
+    try {
+      yarn.submitApplication(ctx);
+    } catch (YarnException e) {
+      throw new SpindleConfigException("the ResourceManager refused the application: " + e.getMessage());
+    }
+    out.println("submitted " + appId + " to queue " + spec.queue() + " (" + spec.totalTasks() + " task(s) in "
+        + spec.roles().size() + " role(s))");
+    return new Submitted(appId, secret);
+  }
+
+  private void checkQueue(String queue) throws IOException, YarnException {
+    String leaf = queue.contains(".") ? queue.substring(queue.lastIndexOf('.') + 1) : queue;
+    QueueInfo q = yarn.getQueueInfo(leaf);
+    if (q == null) {
+      List<String> names = new ArrayList<>();
+      for (QueueInfo qi : yarn.getAllQueues()) {
+        names.add(qi.getQueuePath() == null ? qi.getQueueName() : qi.getQueuePath());
+      }
+      throw new SpindleConfigException("unknown queue '" + queue + "'; this cluster's queues are " + names
+          + "; set spindle.app.queue");
+    }
+  }
+
+  private void checkFeasible(JobSpec spec, Resource maxAllocation) throws Exception {
+    AskFeasibility.Shape max = ClusterLimits.shape(maxAllocation);
+    List<AskFeasibility.Node> nodes = ClusterLimits.runningNodes(yarn);
+    Set<String> labels = ClusterLimits.labels(yarn);
+    List<String> problems = new ArrayList<>(AskFeasibility.check(spec.roles().values(), max, nodes, labels));
+    if (spec.amMemoryMb() > max.memoryMb() || spec.amVcores() > max.vcores()) {
+      problems.add("the ApplicationMaster asks for <" + spec.amMemoryMb() + " MB, " + spec.amVcores()
+          + " vcores> but the largest container this cluster allows is " + max + "; lower spindle.am.memory/vcores");
+    }
+    if (!problems.isEmpty()) {
+      throw new SpindleConfigException(prefix("the cluster can never satisfy this job: ", problems));
+    }
+  }
+
+  private static List<String> prefix(String p, List<String> problems) {
+    List<String> out = new ArrayList<>();
+    for (String s : problems) {
+      out.add(p + s);
+    }
+    return out;
+  }
+}

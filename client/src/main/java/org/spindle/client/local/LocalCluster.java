@@ -1,0 +1,185 @@
+package org.spindle.client.local;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.yarn.api.records.NodeReport;
+import org.apache.hadoop.yarn.api.records.NodeState;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.NodeManager;
+import org.apache.hadoop.yarn.util.resource.DominantResourceCalculator;
+import org.apache.hadoop.yarn.util.resource.ResourceUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An embedded YARN cluster for `spindle run --local` and the end-to-end tests: two CPU
+ * NodeManagers plus one NodeManager that declares yarn.io/gpu, the CapacityScheduler with the
+ * DominantResourceCalculator, queues root.default and root.research, and a file:// data lake.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  public static final int NODE_MEMORY_MB = 6144;
+  public static final int NODE_VCORES = 8;
+  public static final int GPUS_ON_GPU_NODE = 2;
+  private static final String GPU = "yarn.io/gpu";
+
+  private final MiniYARNCluster cluster;
+  private final NodeManager gpuNode;
+  private final Path workDir;
+  private final Path confDir;
+
+  private LocalCluster(MiniYARNCluster cluster, NodeManager gpuNode, Path workDir, Path confDir) {
+    this.cluster = cluster;
+    this.gpuNode = gpuNode;
+    this.workDir = workDir;
+    this.confDir = confDir;
+  }
+
+  public static LocalCluster start(Path workDir, String name) throws Exception {
+    Files.createDirectories(workDir);
+    System.setProperty("test.build.data", workDir.toAbsolutePath().toString());
+    YarnConfiguration conf = baseConf(workDir);
+    ResourceUtils.resetNodeResources();
+    MiniYARNCluster cluster = new MiniYARNCluster(name, 2, 1, 1);
+    cluster.init(conf);
+    cluster.start();
+
+    // Node resources are cached JVM-wide: reset them, then start one more NM that declares GPUs.
+    ResourceUtils.resetNodeResources();
+    YarnConfiguration gpuConf = new YarnConfiguration(cluster.getConfig());
+    gpuConf.set("yarn.nodemanager.resource-type." + GPU, Integer.toString(GPUS_ON_GPU_NODE));
+    Path gpuDir = Files.createDirectories(workDir.resolve("gpu-nm"));
+    gpuConf.set(YarnConfiguration.NM_LOCAL_DIRS, Files.createDirectories(gpuDir.resolve("local")).toString());
+    gpuConf.set(YarnConfiguration.NM_LOG_DIRS, Files.createDirectories(gpuDir.resolve("logs")).toString());
+    for (String key : List.of(YarnConfiguration.NM_ADDRESS, YarnConfiguration.NM_LOCALIZER_ADDRESS,
+        YarnConfiguration.NM_WEBAPP_ADDRESS, YarnConfiguration.NM_COLLECTOR_SERVICE_ADDRESS)) {
+      gpuConf.set(key, "localhost:0");
+    }
+    NodeManager gpuNode = new NodeManager();
+    gpuNode.init(gpuConf);
+    gpuNode.start();
+    ResourceUtils.resetNodeResources();
+
+    Path confDir = Files.createDirectories(workDir.resolve("conf"));
+    LocalCluster lc = new LocalCluster(cluster, gpuNode, workDir, confDir);
+    lc.awaitNodes(3, 60);
+    lc.writeClientConf();
+    return lc;
+  }
+
+  static YarnConfiguration baseConf(Path workDir) {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set("yarn.resource-types", GPU);
+    conf.set("yarn.scheduler.capacity.resource-calculator", DominantResourceCalculator.class.getName());
+    conf.set("yarn.scheduler.capacity.root.queues", "default,research");
+    conf.set("yarn.scheduler.capacity.root.default.capacity", "70");
+    conf.set("yarn.scheduler.capacity.root.research.capacity", "30");
+    for (String q : List.of("default", "research")) {
+      conf.set("yarn.scheduler.capacity.root." + q + ".maximum-capacity", "100");
+      conf.set("yarn.scheduler.capacity.root." + q + ".user-limit-factor", "10");
+    }
+    conf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, NODE_MEMORY_MB);
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_VCORES, NODE_VCORES);
+    conf.setInt(YarnConfiguration.NM_PMEM_MB, NODE_MEMORY_MB);
+    conf.setInt(YarnConfiguration.NM_VCORES, NODE_VCORES);
+    conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
+    conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+    conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 2);
+    // Fast container stops (the stock values make every stop take ~17 s).
+    conf.setLong("yarn.nodemanager.sleep-delay-before-sigkill.ms", 100);
+    conf.setLong("yarn.nodemanager.process-kill-wait.ms", 500);
+    conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 600);
+    conf.set("fs.defaultFS", workDir.toAbsolutePath().toUri().toString());
+    conf.set("yarn.app.mapreduce.am.staging-dir", workDir.resolve("staging").toString());
+    return conf;
+  }
+
+  private void awaitNodes(int n, int seconds) throws Exception {
+    try (YarnClient yarn = yarnClient()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (yarn.getNodeReports(NodeState.RUNNING).size() < n) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + yarn.getNodeReports(NodeState.RUNNING).size() + " of " + n
+              + " NodeManagers registered within " + seconds + "s");
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** A yarn-site.xml with the cluster's real ports, for containers (on their classpath) and clients. */
+  private void writeClientConf() throws IOException {
+    try (OutputStream os = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
+      cluster.getConfig().writeXml(os);
+    }
+    Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
+        "log4j.rootLogger=INFO, stderr",
+        "log4j.appender.stderr=org.apache.log4j.ConsoleAppender",
+        "log4j.appender.stderr.Target=System.err",
+        "log4j.appender.stderr.layout=org.apache.log4j.PatternLayout",
+        "log4j.appender.stderr.layout.ConversionPattern=%d{HH:mm:ss.SSS} %-5p [%t] %c{1}: %m%n",
+        "log4j.logger.org.apache.hadoop=WARN",
+        "log4j.logger.org.apache.zookeeper=WARN",
+        "log4j.logger.org.apache.curator=WARN",
+        "log4j.logger.org.spindle.shaded=WARN", ""));
+  }
+
+  public YarnConfiguration conf() {
+    return new YarnConfiguration(cluster.getConfig());
+  }
+
+  public YarnClient yarnClient() {
+    YarnClient y = YarnClient.createYarnClient();
+    y.init(conf());
+    y.start();
+    return y;
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  /** The directory with yarn-site.xml and log4j.properties that containers put on their classpath. */
+  public Path confDir() {
+    return confDir;
+  }
+
+  public MiniYARNCluster yarn() {
+    return cluster;
+  }
+
+  public NodeManager gpuNode() {
+    return gpuNode;
+  }
+
+  /** NodeManager ids (host:port) of the GPU node. */
+  public String gpuNodeId() {
+    return gpuNode.getNMContext().getNodeId().toString();
+  }
+
+  public List<NodeReport> nodes() throws Exception {
+    try (YarnClient y = yarnClient()) {
+      return new ArrayList<>(y.getNodeReports(NodeState.RUNNING));
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      gpuNode.stop();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping the GPU NodeManager: {}", e.toString());
+    }
+    cluster.stop();
+    ResourceUtils.resetNodeResources();
+  }
+}

@@ -1,0 +1,27 @@
+package org.spindle.conf;
+
+/** Environment variables the AM sets in containers (the launcher reads them once at start-up). */
+public final class SpindleEnv {
+  private SpindleEnv() {}
+
+  public static final String APP_ID = "SPINDLE_APP_ID";
+  public static final String ROLE = "SPINDLE_ROLE";
+  public static final String INDEX = "SPINDLE_INDEX";
+  /** Gang attempt (bumped on every gang restart). */
+  public static final String ATTEMPT = "SPINDLE_ATTEMPT";
+  /** Per-task generation (bumped on every independent restart). */
+  public static final String GENERATION = "SPINDLE_GENERATION";
+  public static final String AM_ADDRESS = "SPINDLE_AM_ADDRESS";
+  public static final String ZK_CONNECT = "SPINDLE_ZK_CONNECT";
+  /** Where the client staged spindle.jar and the job XML (read by the AM). */
+  public static final String STAGING_DIR = "SPINDLE_STAGING_DIR";
+  /** Set for the user process: the assembled cluster spec as JSON {"role": ["host:port", ...]}. */
+  public static final String CLUSTER_SPEC = "SPINDLE_CLUSTER_SPEC";
+  /** Set for the user process: the port the launcher reserved for this task. */
+  public static final String TASK_PORT = "SPINDLE_TASK_PORT";
+  public static final String IS_CHIEF = "SPINDLE_IS_CHIEF";
+
+  /** File names inside every container's working directory. */
+  public static final String DIST_JAR_NAME = "spindle.jar";
+  public static final String JOB_XML_NAME = "spindle-job.xml";
+}

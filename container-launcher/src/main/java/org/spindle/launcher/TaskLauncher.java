@@ -1,0 +1,146 @@
+package org.spindle.launcher;
+
+import com.google.gson.Gson;
+import io.grpc.StatusRuntimeException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.ClusterSpec;
+import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.am.registry.ZkRegistry;
+import org.spindle.am.security.AppSecret;
+import org.spindle.conf.JobConfLoader;
+import org.spindle.conf.JobSpec;
+import org.spindle.conf.RoleSpec;
+import org.spindle.conf.SpindleEnv;
+import org.spindle.proto.ClusterSpecRequest;
+import org.spindle.proto.ClusterSpecResponse;
+import org.spindle.proto.ExitReport;
+import org.spindle.proto.HeartbeatRequest;
+import org.spindle.proto.RegisterRequest;
+import org.spindle.proto.RegisterResponse;
+import org.spindle.proto.TaskId;
+
+/**
+ * The entry point inside every task container: register with the AM and ZooKeeper, wait for the
+ * gang's cluster spec, run the role's command or main class, heartbeat, report the exit code.
+ */
+public final class TaskLauncher {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskLauncher.class);
+  /** The gang never assembled, or this task's attempt was superseded. */
+  static final int EXIT_BARRIER_FAILED = 75;
+  /** The launcher itself failed (AM unreachable, bad environment). */
+  static final int EXIT_LAUNCHER_ERROR = 76;
+  /** The AM asked this task to stop. */
+  static final int EXIT_STOPPED = 143;
+
+  private TaskLauncher() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(System.getenv());
+    } catch (Throwable t) {
+      LOG.error("container launcher failed", t);
+      code = EXIT_LAUNCHER_ERROR;
+    }
+    System.exit(code);
+  }
+
+  static int run(Map<String, String> sysEnv) throws Exception {
+    TaskEnv env = TaskEnv.from(sysEnv);
+    JobSpec spec = new JobConfLoader().load(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    RoleSpec role = spec.role(env.role());
+    AppSecret secret = AppSecret.fromCurrentUser();
+    TaskId id = TaskId.newBuilder().setRole(env.role()).setIndex(env.index()).setAttempt(env.attempt())
+        .setGeneration(env.generation()).build();
+    LOG.info("task {} attempt {} generation {} starting in {}", env.task(), env.attempt(), env.generation(),
+        env.containerId());
+
+    // Bind first, then register the bound port (no race between registering and binding).
+    ServerSocket reserved = new ServerSocket();
+    reserved.bind(new InetSocketAddress(0));
+    int port = reserved.getLocalPort();
+
+    try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret);
+         CuratorFramework zk = ZkRegistry.connect(env.zkConnect(), secret, env.appId(), spec.zkSessionTimeoutMs())) {
+      RegisterResponse reg = am.stub(30, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setTask(id)
+          .setHost(env.host()).putPorts(ClusterSpec.TASK_PORT, port).setContainerId(env.containerId()).build());
+      new ZkRegistry(zk, env.appId()).registerTask(env.attempt(), env.role(), env.index(), endpointJson(env, port));
+
+      Map<String, String> childEnv = new HashMap<>(sysEnv);
+      childEnv.putAll(role.env());
+      childEnv.put(SpindleEnv.TASK_PORT, Integer.toString(port));
+      if (reg.getInGang()) {
+        try {
+          ClusterSpecResponse cs = am.stub(spec.registrationTimeoutMs() + 30_000, TimeUnit.MILLISECONDS)
+              .awaitClusterSpec(ClusterSpecRequest.newBuilder().setTask(id).build());
+          childEnv.put(SpindleEnv.CLUSTER_SPEC, cs.getClusterJson());
+          LOG.info("gang attempt {} assembled: {}", cs.getAttempt(), cs.getClusterJson());
+        } catch (StatusRuntimeException e) {
+          LOG.error("task {}: the gang did not assemble: {}", env.task(), e.getStatus());
+          report(am, id, EXIT_BARRIER_FAILED, "gang barrier failed: " + e.getStatus().getDescription());
+          return EXIT_BARRIER_FAILED;
+        }
+      }
+      reserved.close();
+      Process child = UserProcess.start(role, childEnv);
+      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child);
+      int code = child.waitFor();
+      hb.shutdownNow();
+      LOG.info("task {} exited with code {}", env.task(), code);
+      report(am, id, code, code == 0 ? "" : role.runsCommand() ? "command exited " + code : "main class exited " + code);
+      return code;
+    }
+  }
+
+  private static ScheduledExecutorService heartbeats(ControlPlaneClient am, TaskId id, long intervalMs,
+                                                     Process child) {
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "spindle-heartbeat");
+      t.setDaemon(true);
+      return t;
+    });
+    s.scheduleWithFixedDelay(() -> {
+      try {
+        boolean stop = am.stub(10, TimeUnit.SECONDS).heartbeat(HeartbeatRequest.newBuilder().setTask(id).build())
+            .getStopRequested();
+        if (stop) {
+          LOG.info("the AM asked this task to stop");
+          child.destroy();
+        }
+      } catch (StatusRuntimeException e) {
+        LOG.warn("heartbeat failed: {}", e.getStatus());
+      }
+    }, 0, Math.max(100, intervalMs), TimeUnit.MILLISECONDS);
+    return s;
+  }
+
+  private static void report(ControlPlaneClient am, TaskId id, int code, String diagnostics) {
+    try {
+      am.stub(10, TimeUnit.SECONDS).reportExit(ExitReport.newBuilder().setTask(id).setExitCode(code)
+          .setDiagnostics(diagnostics).build());
+    } catch (StatusRuntimeException e) {
+      LOG.warn("could not report exit code {} to the AM: {}", code, e.getStatus());
+    }
+  }
+
+  private static String endpointJson(TaskEnv env, int port) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("host", env.host());
+    m.put("ports", Map.of(ClusterSpec.TASK_PORT, port));
+    m.put("generation", env.generation());
+    m.put("containerId", env.containerId());
+    return new Gson().toJson(m);
+  }
+}

@@ -1,0 +1,35 @@
+package org.spindle.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.spindle.conf.RoleSpec;
+
+/** Starts the role's command (bash -c) or main class (child JVM on the container classpath). */
+final class UserProcess {
+  private UserProcess() {}
+
+  static List<String> commandLine(RoleSpec role, Map<String, String> env) {
+    if (role.runsCommand()) {
+      return List.of("bash", "-c", role.command());
+    }
+    String javaHome = env.getOrDefault("JAVA_HOME", System.getProperty("java.home"));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaHome + File.separator + "bin" + File.separator + "java");
+    // The child gets most of the container; the launcher itself uses under 100 MB of heap.
+    cmd.add("-Xmx" + Math.max(64, (role.memoryMb() - 256) * 3 / 4) + "m");
+    cmd.add("-cp");
+    cmd.add(env.getOrDefault("CLASSPATH", System.getProperty("java.class.path")));
+    cmd.add(role.mainClass());
+    cmd.addAll(role.args());
+    return cmd;
+  }
+
+  static Process start(RoleSpec role, Map<String, String> env) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(commandLine(role, env)).inheritIO();
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+}
