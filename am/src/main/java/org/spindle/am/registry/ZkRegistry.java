@@ -45,7 +45,8 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
   public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs)
       throws InterruptedException {
     String appPath = ROOT + "/" + appId;
-    List<ACL> appAcl = List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
+    // ZooKeeper calls contains(null) on ACL lists, which immutable List.of rejects.
+    List<ACL> appAcl = java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
     ACLProvider acls = new ACLProvider() {
       @Override
       public List<ACL> getDefaultAcl() {
@@ -130,6 +131,11 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   public byte[] read(String path) throws Exception {
     return zk.getData().forPath(path);
+  }
+
+  /** The node's stat, or null when it does not exist. */
+  public org.apache.zookeeper.data.Stat zkExists(String path) throws Exception {
+    return zk.checkExists().forPath(path);
   }
 
   @Override

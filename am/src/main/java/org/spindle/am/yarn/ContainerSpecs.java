@@ -85,9 +85,10 @@ public final class ContainerSpecs {
   /** Serialized credentials without the AM's RM token, which must never reach task containers. */
   public static ByteBuffer tokensWithoutAmRmToken(Credentials source) throws IOException {
     Credentials clean = new Credentials();
-    for (Token<?> t : source.getAllTokens()) {
-      if (!AMRMTokenIdentifier.KIND_NAME.equals(t.getKind())) {
-        clean.addToken(t.getService(), t);
+    for (Map.Entry<org.apache.hadoop.io.Text, Token<? extends org.apache.hadoop.security.token.TokenIdentifier>> e
+        : source.getTokenMap().entrySet()) {
+      if (!AMRMTokenIdentifier.KIND_NAME.equals(e.getValue().getKind())) {
+        clean.addToken(e.getKey(), e.getValue());
       }
     }
     clean.addAll(secretsOnly(source));

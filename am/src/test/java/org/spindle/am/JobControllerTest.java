@@ -1,0 +1,285 @@
+package org.spindle.am;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.junit.jupiter.api.Test;
+import org.spindle.conf.JobConfLoader;
+import org.spindle.conf.JobSpec;
+import org.spindle.conf.TaskRef;
+
+/** The allocation and restart policy against a fake YARN driver and a manual clock. */
+class JobControllerTest {
+  private final FakeClusterDriver driver = new FakeClusterDriver();
+  private final ManualClock clock = new ManualClock(1_000_000);
+  private final List<ClusterSpec> published = new ArrayList<>();
+  private JobController controller;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void gpuResourceType() {
+    org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration(false);
+    c.set("yarn.resource-types", "yarn.io/gpu");
+    org.apache.hadoop.yarn.util.resource.ResourceUtils.resetResourceTypes(c);
+  }
+
+  private JobController start(Map<String, String> keys) {
+    Map<String, String> all = new HashMap<>(Map.of(
+        "spindle.role.ps.instances", "1", "spindle.role.ps.memory", "512", "spindle.role.ps.command", "ps",
+        "spindle.role.worker.instances", "2", "spindle.role.worker.memory", "1024",
+        "spindle.role.worker.vcores", "2", "spindle.role.worker.gpus", "1", "spindle.role.worker.command", "w"));
+    all.putAll(keys);
+    JobSpec spec = new JobConfLoader().load(List.of(), all);
+    controller = new JobController(spec, driver, (t, chief) -> ContainerLaunchContext.newInstance(
+        Map.of(), Map.of("ROLE", t.role(), "ATTEMPT", "" + t.attempt(), "GEN", "" + t.generation()), List.of(),
+        null, null, null), published::add, clock, Runnable::run);
+    controller.start();
+    return controller;
+  }
+
+  private Map<TaskRef, Container> allocateAll() {
+    Map<TaskRef, Container> byTask = new HashMap<>();
+    List<Container> cs = new ArrayList<>();
+    for (String role : List.of("ps", "worker")) {
+      int n = driver.outstanding(role);
+      for (int i = 0; i < n; i++) {
+        cs.add(driver.container(role));
+      }
+    }
+    controller.onAllocated(cs);
+    for (TaskView t : status().tasks()) {
+      for (Container c : cs) {
+        if (c.getId().toString().equals(t.containerId())) {
+          byTask.put(new TaskRef(t.role(), t.index()), c);
+        }
+      }
+    }
+    return byTask;
+  }
+
+  private JobStatusView status() {
+    return controller.status().join();
+  }
+
+  private TaskView task(String role, int index) {
+    return status().tasks().stream().filter(t -> t.role().equals(role) && t.index() == index).findFirst()
+        .orElseThrow();
+  }
+
+  private void registerAll() {
+    for (TaskView t : status().tasks()) {
+      controller.register(new TaskRef(t.role(), t.index()), t.attempt(), t.generation(), "h" + t.index(),
+          Map.of("task", 2000 + t.index())).join();
+    }
+  }
+
+  @Test
+  void requestsOneContainerPerTaskWithItsRolesProfile() {
+    start(Map.of());
+    assertEquals(1, driver.outstanding("ps"));
+    assertEquals(2, driver.outstanding("worker"));
+    assertEquals(1024, driver.profiles.get("worker").toResource().getMemorySize());
+    assertEquals(1, driver.profiles.get("worker").gpus());
+    Map<TaskRef, Container> byTask = allocateAll();
+    assertEquals(3, byTask.size());
+    assertEquals(0, driver.outstanding("worker"), "matched requests are removed");
+    assertEquals("LAUNCHED", task("worker", 1).state());
+    assertEquals(3, driver.started.size());
+  }
+
+  @Test
+  void surplusAndUnknownContainersAreReleased() {
+    start(Map.of());
+    allocateAll();
+    Container extra = driver.container("worker");
+    Container unknown = FakeClusterDriver.containerWithUnknownId(42);
+    controller.onAllocated(List.of(extra, unknown));
+    assertEquals(List.of(extra.getId(), unknown.getId()), driver.released);
+  }
+
+  @Test
+  void independentRestartKeepsIndexBumpsGenerationAndCounts() {
+    start(Map.of("spindle.role.worker.max-restarts", "1"));
+    Map<TaskRef, Container> c = allocateAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 1)));
+    TaskView w1 = task("worker", 1);
+    assertEquals("REQUESTED", w1.state());
+    assertEquals(1, w1.generation());
+    assertEquals(1, w1.restarts());
+    assertEquals(1, driver.outstanding("worker"));
+    assertEquals("LAUNCHED", task("worker", 0).state(), "other tasks are untouched");
+    Container again = driver.container("worker");
+    controller.onAllocated(List.of(again));
+    assertEquals("1", driver.started.get(again.getId()).getEnvironment().get("GEN"));
+    // second failure exhausts max-restarts=1
+    controller.onCompleted(List.of(FakeClusterDriver.exit(again.getId(), 3)));
+    assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus);
+    assertTrue(driver.finalDiagnostics.contains("task worker:1 failed 2 time(s)"), driver.finalDiagnostics);
+    assertTrue(driver.finalDiagnostics.contains("spindle.role.worker.max-restarts=1"), driver.finalDiagnostics);
+    assertTrue(driver.finalDiagnostics.contains("exited with code 3"), driver.finalDiagnostics);
+  }
+
+  @Test
+  void preemptionAndLostNodesAreRerequestedWithoutCounting() {
+    start(Map.of());
+    Map<TaskRef, Container> c = allocateAll();
+    controller.onCompleted(List.of(
+        FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), ContainerExitStatus.PREEMPTED),
+        FakeClusterDriver.exit(c.get(new TaskRef("ps", 0)).getId(), ContainerExitStatus.ABORTED)));
+    assertEquals(0, task("worker", 0).restarts());
+    assertEquals("REQUESTED", task("worker", 0).state());
+    assertEquals("REQUESTED", task("ps", 0).state());
+    assertEquals(1, driver.outstanding("worker"));
+    assertNull(driver.finalStatus, "max-restarts=0 but preemption is not the task's fault");
+  }
+
+  @Test
+  void completionsOfContainersWeStoppedAreIgnored() {
+    start(Map.of("spindle.app.restart-mode", "gang", "spindle.role.worker.max-restarts", "1"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 137)));
+    // the gang restart stopped the others; their exits (143) must not count
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 143),
+        FakeClusterDriver.exit(c.get(new TaskRef("ps", 0)).getId(), 143)));
+    assertEquals(0, task("worker", 1).restarts());
+    assertEquals(1, task("worker", 0).restarts());
+    assertNull(driver.finalStatus);
+  }
+
+  @Test
+  void gangRestartStopsEveryTaskAndStartsANewAttempt() {
+    start(Map.of("spindle.app.restart-mode", "gang", "spindle.role.worker.max-restarts", "2"));
+    Map<TaskRef, Container> c = allocateAll();
+    CompletableFuture<ClusterSpec> stale = controller.awaitClusterSpec(new TaskRef("ps", 0), 0);
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 137)));
+    assertEquals(1, status().gangAttempt());
+    assertTrue(driver.stopped.containsAll(List.of(c.get(new TaskRef("worker", 0)).getId(),
+        c.get(new TaskRef("ps", 0)).getId())));
+    for (TaskView t : status().tasks()) {
+      assertEquals(1, t.attempt(), t.role() + ":" + t.index());
+      assertEquals("REQUESTED", t.state());
+    }
+    assertEquals(2, driver.outstanding("worker"));
+    assertEquals(1, driver.outstanding("ps"));
+    assertTrue(stale.isCompletedExceptionally(), "waiters of attempt 0 are released with an error");
+    Map<TaskRef, Container> again = allocateAll();
+    assertEquals("1", driver.started.get(again.get(new TaskRef("worker", 0)).getId()).getEnvironment().get("ATTEMPT"));
+  }
+
+  @Test
+  void barrierReturnsTheFullSpecOnceEveryGangTaskRegistered() {
+    start(Map.of("spindle.role.evaluator.command", "e"));
+    allocateAll();
+    controller.onAllocated(List.of(driver.container("evaluator")));
+    CompletableFuture<ClusterSpec> f = controller.awaitClusterSpec(new TaskRef("worker", 0), 0);
+    controller.register(new TaskRef("worker", 0), 0, 0, "h0", Map.of("task", 1)).join();
+    controller.register(new TaskRef("ps", 0), 0, 0, "hp", Map.of("task", 2)).join();
+    assertFalse(f.isDone());
+    controller.register(new TaskRef("worker", 1), 0, 0, "h1", Map.of("task", 3)).join();
+    assertTrue(f.isDone(), "evaluator is not in the gang");
+    assertEquals("{\"ps\":[\"hp:2\"],\"worker\":[\"h0:1\",\"h1:3\"]}", f.join().toJson());
+    assertEquals(1, published.size());
+  }
+
+  @Test
+  void barrierTimesOutNamingMissingTasks() {
+    start(Map.of("spindle.task.registration-timeout", "10s"));
+    allocateAll();
+    CompletableFuture<ClusterSpec> f = controller.awaitClusterSpec(new TaskRef("worker", 0), 0);
+    controller.register(new TaskRef("worker", 0), 0, 0, "h0", Map.of("task", 1)).join();
+    clock.advance(10_001);
+    controller.tick();
+    assertTrue(f.isCompletedExceptionally());
+    Throwable e = f.handle((v, t) -> t).join();
+    assertTrue(e.getMessage().contains("ps:0"), e.getMessage());
+  }
+
+  @Test
+  void staleGenerationCannotRegister() {
+    start(Map.of("spindle.role.worker.max-restarts", "3"));
+    Map<TaskRef, Container> c = allocateAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 1)));
+    controller.onAllocated(List.of(driver.container("worker")));
+    CompletableFuture<Boolean> old = controller.register(new TaskRef("worker", 0), 0, 0, "h", Map.of());
+    assertTrue(old.isCompletedExceptionally());
+    assertTrue(controller.heartbeat(new TaskRef("worker", 0), 0, 0).join(), "stale task is told to stop");
+  }
+
+  @Test
+  void missedHeartbeatsCountAsAnApplicationFailure() {
+    start(Map.of("spindle.task.heartbeat-interval", "1s", "spindle.task.max-missed-heartbeats", "3",
+        "spindle.role.worker.max-restarts", "1"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    clock.advance(2000);
+    for (TaskView t : status().tasks()) {
+      if (!(t.role().equals("worker") && t.index() == 1)) {
+        controller.heartbeat(new TaskRef(t.role(), t.index()), 0, 0).join();
+      }
+    }
+    clock.advance(1500);
+    controller.tick();
+    TaskView w1 = task("worker", 1);
+    assertEquals(1, w1.restarts());
+    assertEquals("REQUESTED", w1.state());
+    assertTrue(driver.stopped.contains(c.get(new TaskRef("worker", 1)).getId()));
+    assertEquals("REGISTERED", task("worker", 0).state());
+  }
+
+  @Test
+  void succeedsWhenTrackedTasksSucceedAndStopsParameterServers() {
+    start(Map.of());
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 0)));
+    assertNull(driver.finalStatus);
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 0)));
+    assertEquals(FinalApplicationStatus.SUCCEEDED, driver.finalStatus);
+    assertTrue(driver.stopped.contains(c.get(new TaskRef("ps", 0)).getId()));
+    assertTrue(controller.outcome().join().succeeded());
+  }
+
+  @Test
+  void allocationTimeoutFailsNamingTheRole() {
+    start(Map.of("spindle.allocation.timeout", "60s", "spindle.app.queue", "research"));
+    controller.onAllocated(List.of(driver.container("ps")));
+    clock.advance(60_000);
+    controller.tick();
+    assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus);
+    assertTrue(driver.finalDiagnostics.contains("2 'worker' container(s) <1024 MB, 2 vcores, 1 gpu>"),
+        driver.finalDiagnostics);
+    assertTrue(driver.finalDiagnostics.contains("queue 'research'"), driver.finalDiagnostics);
+    assertEquals(0, driver.outstanding("worker"), "pending requests are withdrawn");
+  }
+
+  @Test
+  void jobTimeoutStopsAHungJob() {
+    start(Map.of("spindle.app.timeout", "5m"));
+    allocateAll();
+    clock.advance(300_000);
+    controller.tick();
+    assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus);
+    assertTrue(driver.finalDiagnostics.contains("spindle.app.timeout"));
+    assertEquals(3, driver.stopped.size());
+  }
+
+  @Test
+  void rmErrorsFailTheJobWithPendingRoles() {
+    start(Map.of());
+    controller.onFatalError(new IllegalArgumentException("Invalid resource request, requested gpu=3 > max 2"));
+    assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus);
+    assertTrue(driver.finalDiagnostics.contains("requested gpu=3"));
+    assertTrue(driver.finalDiagnostics.contains("worker <1024 MB, 2 vcores, 1 gpu>"), driver.finalDiagnostics);
+  }
+}
