@@ -1,10 +1,8 @@
 package org.spindle.client;
 
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +11,6 @@ import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.spindle.client.local.LocalCluster;
-import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.JobConfLoader;
 
 /** The subcommands; loaded only when one runs, so `--help` needs no Hadoop on the classpath. */
@@ -44,29 +41,12 @@ final class Commands {
         overrides.putAll(DemoJob.keys());
         out.println("no --conf given: running the demo job (1 ps + 2 GPU workers)");
       }
-      overrides.putAll(localContainerKeys(cluster));
+      overrides.putAll(cluster.containerKeys());
       overrides.putAll(JobConfLoader.parseOverrides(a.overrides));
       SubmitResult r = new SpindleClient(cluster.conf(), out).submit(a.jobXmls, overrides, a.jars, true);
       out.println("container logs: " + work.resolve("cluster"));
       return r.succeeded() ? 0 : 1;
     }
-  }
-
-  /** Containers of the embedded cluster run on this machine's JDK and Hadoop jars. */
-  static Map<String, String> localContainerKeys(LocalCluster cluster) {
-    Map<String, String> keys = new LinkedHashMap<>();
-    keys.put(ConfigKeys.CONTAINER_JAVA_HOME, System.getProperty("java.home"));
-    List<String> cp = new ArrayList<>();
-    cp.add(cluster.confDir().toString());
-    for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      String name = Path.of(e).getFileName().toString();
-      if (name.endsWith(".jar") && (name.startsWith("hadoop-client-") || name.startsWith("slf4j-")
-          || name.startsWith("reload4j") || name.startsWith("bcp"))) {
-        cp.add(Path.of(e).toAbsolutePath().toString());
-      }
-    }
-    keys.put(ConfigKeys.CONTAINER_EXTRA_CLASSPATH, String.join(":", cp));
-    return keys;
   }
 
   static int status(List<String> args, PrintStream out) throws Exception {

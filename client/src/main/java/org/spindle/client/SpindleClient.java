@@ -26,19 +26,34 @@ public final class SpindleClient {
   /** Submits and, when wait is set, blocks until YARN reports a final state. */
   public SubmitResult submit(List<Path> jobXmls, Map<String, String> overrides, List<Path> jars, boolean wait)
       throws Exception {
+    Submitter.Submitted s = start(jobXmls, overrides, jars);
+    return wait ? await(s) : new SubmitResult(s.appId(), null, null, "", "");
+  }
+
+  /** Checks the job against the cluster and submits it; returns at once. */
+  public Submitter.Submitted start(List<Path> jobXmls, Map<String, String> overrides, List<Path> jars)
+      throws Exception {
     JobConfLoader loader = new JobConfLoader();
     Configuration layered = loader.layer(jobXmls, overrides);
     JobSpec spec = loader.parse(layered);
     Path distJar = distJar(spec);
-    try (YarnClient yarn = YarnClient.createYarnClient()) {
-      yarn.init(clusterConf);
-      yarn.start();
-      Submitter.Submitted s = new Submitter(clusterConf, yarn, out).submit(spec, layered, distJar, jars);
-      if (!wait) {
-        return new SubmitResult(s.appId(), null, null, "", spec.queue());
-      }
-      return new JobMonitor(yarn, out, 1000).waitFor(s);
+    try (YarnClient yarn = yarnClient()) {
+      return new Submitter(clusterConf, yarn, out).submit(spec, layered, distJar, jars);
     }
+  }
+
+  /** Waits for a submitted job, printing progress. */
+  public SubmitResult await(Submitter.Submitted job) throws Exception {
+    try (YarnClient yarn = yarnClient()) {
+      return new JobMonitor(yarn, out, 1000).waitFor(job);
+    }
+  }
+
+  private YarnClient yarnClient() {
+    YarnClient yarn = YarnClient.createYarnClient();
+    yarn.init(clusterConf);
+    yarn.start();
+    return yarn;
   }
 
   /** spindle.dist.jar, else the jar this client runs from. */

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
-  public static final int NODE_MEMORY_MB = 6144;
+  public static final int NODE_MEMORY_MB = 4096;
   public static final int NODE_VCORES = 8;
   public static final int GPUS_ON_GPU_NODE = 2;
   private static final String GPU = "yarn.io/gpu";
@@ -131,6 +131,27 @@ public final class LocalCluster implements AutoCloseable {
         "log4j.logger.org.apache.zookeeper=WARN",
         "log4j.logger.org.apache.curator=WARN",
         "log4j.logger.org.spindle.shaded=WARN", ""));
+  }
+
+  /**
+   * Keys that make containers of this embedded cluster run on this JVM's JDK and Hadoop jars
+   * (spindle.jar itself is localized like on a real cluster).
+   */
+  public java.util.Map<String, String> containerKeys() {
+    java.util.Map<String, String> keys = new java.util.LinkedHashMap<>();
+    keys.put("spindle.container.java-home", System.getProperty("java.home"));
+    List<String> cp = new ArrayList<>();
+    cp.add(confDir.toString());
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      String name = Path.of(e).getFileName().toString();
+      if (name.endsWith(".jar") && (name.startsWith("hadoop-client-") || name.startsWith("slf4j-")
+          || name.startsWith("reload4j") || name.startsWith("bcp") || name.startsWith("bcprov")
+          || name.startsWith("bcutil") || name.startsWith("commons-logging"))) {
+        cp.add(Path.of(e).toAbsolutePath().toString());
+      }
+    }
+    keys.put("spindle.container.extra-classpath", String.join(":", cp));
+    return keys;
   }
 
   public YarnConfiguration conf() {
