@@ -1,0 +1,125 @@
+package org.spindle.it;
+
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.client.SpindleClient;
+import org.spindle.client.SubmitResult;
+import org.spindle.client.Submitter;
+import org.spindle.client.local.LocalCluster;
+import org.spindle.proto.JobStatusRequest;
+import org.spindle.proto.JobStatusResponse;
+import org.spindle.proto.TaskStatus;
+
+/** One embedded cluster per test class, and the helpers the end-to-end tests share. */
+final class MiniClusterSupport implements AutoCloseable {
+  final LocalCluster cluster;
+  final Path work;
+  final PrintStream log;
+
+  MiniClusterSupport(String name) throws Exception {
+    this.work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve(name).toAbsolutePath();
+    this.cluster = LocalCluster.start(work.resolve("cluster"), name);
+    this.log = new PrintStream(Files.newOutputStream(work.resolve("client.log")), true, StandardCharsets.UTF_8);
+  }
+
+  /** Keys every test job needs on the embedded cluster: the real dist jar, this JDK, Hadoop jars. */
+  Map<String, String> baseKeys() {
+    Map<String, String> k = new HashMap<>(cluster.containerKeys());
+    k.put("spindle.dist.jar", Path.of(System.getProperty("spindle.dist.jar")).toAbsolutePath().toString());
+    k.put("spindle.am.memory", "512");
+    k.put("spindle.task.heartbeat-interval", "500ms");
+    return k;
+  }
+
+  SpindleClient client() {
+    return new SpindleClient(cluster.conf(), log);
+  }
+
+  Submitter.Submitted start(Map<String, String> keys) throws Exception {
+    Map<String, String> all = baseKeys();
+    all.putAll(keys);
+    return client().start(List.of(), all, List.of());
+  }
+
+  SubmitResult run(Map<String, String> keys) throws Exception {
+    return client().await(start(keys));
+  }
+
+  SubmitResult await(Submitter.Submitted s) throws Exception {
+    return client().await(s);
+  }
+
+  ApplicationReport report(Submitter.Submitted s) throws Exception {
+    try (YarnClient y = cluster.yarnClient()) {
+      return y.getApplicationReport(s.appId());
+    }
+  }
+
+  /** The AM's view of the job, through its gRPC control plane (with the app's secret). */
+  JobStatusResponse jobStatus(Submitter.Submitted s) throws Exception {
+    ApplicationReport r = report(s);
+    try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), s.secret())) {
+      return c.stub(10, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
+    }
+  }
+
+  String amAddress(Submitter.Submitted s) throws Exception {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> report(s).getYarnApplicationState() == YarnApplicationState.RUNNING
+        && report(s).getRpcPort() > 0);
+    ApplicationReport r = report(s);
+    return r.getHost() + ":" + r.getRpcPort();
+  }
+
+  TaskStatus task(JobStatusResponse st, String role, int index) {
+    return st.getTasksList().stream().filter(t -> t.getRole().equals(role) && t.getIndex() == index)
+        .findFirst().orElseThrow();
+  }
+
+  /** kill -9 on the container's process, found through the NodeManager's pid file. */
+  void kill9(String containerId) throws IOException {
+    Path pidFile;
+    try (Stream<Path> s = Files.walk(work.resolve("cluster"))) {
+      Optional<Path> f = s.filter(p -> p.getFileName().toString().equals(containerId + ".pid")).findFirst();
+      pidFile = f.orElseThrow(() -> new IllegalStateException("no pid file for " + containerId));
+    }
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"))
+        .destroyForcibly();
+  }
+
+  /** A file the task commands append to, so tests can see every run of every task. */
+  Path newRunsFile(String name) throws IOException {
+    Path p = work.resolve(name);
+    Files.deleteIfExists(p);
+    return p;
+  }
+
+  static List<String> lines(Path p) {
+    try {
+      return Files.exists(p) ? Files.readAllLines(p) : List.of();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  @Override
+  public void close() {
+    log.close();
+    cluster.close();
+  }
+}

@@ -1,0 +1,219 @@
+package org.spindle.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.hadoop.yarn.api.records.ContainerReport;
+import org.apache.hadoop.yarn.api.records.ContainerState;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.am.registry.ZkRegistry;
+import org.spindle.am.security.AppSecret;
+import org.spindle.client.SubmitResult;
+import org.spindle.client.Submitter;
+import org.spindle.conf.SpindleConfigException;
+import org.spindle.proto.JobStatusRequest;
+import org.spindle.proto.JobStatusResponse;
+
+/**
+ * The YARN runtime on a real MiniYARNCluster (2 CPU NodeManagers + 1 NodeManager declaring
+ * yarn.io/gpu=2, CapacityScheduler with DominantResourceCalculator, queues default and research),
+ * submitting the real dist/target/spindle.jar through the same client path as `spindle submit`.
+ */
+class YarnRuntimeTest {
+  private static MiniClusterSupport mini;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    mini = new MiniClusterSupport("YarnRuntimeTest");
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (mini != null) {
+      mini.close();
+    }
+  }
+
+  /** Appends one line per run, then waits (bounded) for the test's DONE file. */
+  private static String recordAndWait(Path runs, Path done, String line) {
+    return "echo \"" + line + "\" >> " + runs + "; for i in $(seq 1200); do [ -f " + done
+        + " ] && exit 0; sleep 0.1; done; exit 1";
+  }
+
+  @Test
+  void threeRolesRunWithTheirOwnProfilesAndGpuTasksLandOnTheGpuNode() throws Exception {
+    Path runs = mini.newRunsFile("profiles.runs");
+    Path done = mini.newRunsFile("profiles.done");
+    Path zkFile = mini.newRunsFile("profiles.zk");
+    Map<String, String> k = new HashMap<>();
+    k.put("spindle.role.ps.memory", "512");
+    k.put("spindle.role.ps.vcores", "1");
+    k.put("spindle.role.ps.command", "echo $SPINDLE_ZK_CONNECT > " + zkFile + "; " + recordAndWait(runs, done, "ps"));
+    k.put("spindle.role.worker.instances", "2");
+    k.put("spindle.role.worker.memory", "1024");
+    k.put("spindle.role.worker.vcores", "2");
+    k.put("spindle.role.worker.gpus", "1");
+    k.put("spindle.role.worker.command", recordAndWait(runs, done, "worker $SPINDLE_INDEX $SPINDLE_CLUSTER_SPEC"));
+    k.put("spindle.role.spark-executor.instances", "2");
+    k.put("spindle.role.spark-executor.memory", "768");
+    k.put("spindle.role.spark-executor.vcores", "1");
+    k.put("spindle.role.spark-executor.command", recordAndWait(runs, done, "executor $SPINDLE_INDEX"));
+    Submitter.Submitted job = mini.start(k);
+    mini.amAddress(job);
+    await().atMost(Duration.ofSeconds(120)).until(() -> MiniClusterSupport.lines(runs).size() == 5);
+
+    JobStatusResponse st = mini.jobStatus(job);
+    Map<String, ContainerReport> containers;
+    try (YarnClient y = mini.cluster.yarnClient()) {
+      containers = y.getContainers(y.getApplicationReport(job.appId()).getCurrentApplicationAttemptId()).stream()
+          .filter(c -> c.getContainerState() == ContainerState.RUNNING)
+          .collect(Collectors.toMap(c -> c.getContainerId().toString(), c -> c));
+    }
+    String gpuNode = mini.cluster.gpuNodeId();
+    for (int i = 0; i < 2; i++) {
+      ContainerReport w = containers.get(mini.task(st, "worker", i).getContainerId());
+      assertEquals(1024, w.getAllocatedResource().getMemorySize());
+      assertEquals(2, w.getAllocatedResource().getVirtualCores());
+      assertEquals(1, w.getAllocatedResource().getResourceValue("yarn.io/gpu"));
+      assertEquals(gpuNode, w.getAssignedNode().toString(), "GPU containers land only on the GPU node");
+      ContainerReport e = containers.get(mini.task(st, "spark-executor", i).getContainerId());
+      assertEquals(768, e.getAllocatedResource().getMemorySize());
+      assertEquals(1, e.getAllocatedResource().getVirtualCores());
+      assertEquals(0, e.getAllocatedResource().getResourceValue("yarn.io/gpu"));
+    }
+    ContainerReport ps = containers.get(mini.task(st, "ps", 0).getContainerId());
+    assertEquals(512, ps.getAllocatedResource().getMemorySize());
+    assertEquals(0, ps.getAllocatedResource().getResourceValue("yarn.io/gpu"));
+
+    // Workers (gang) saw the full cluster spec; the AM published it in ZooKeeper under the app's ACL.
+    List<String> workerLines = MiniClusterSupport.lines(runs).stream().filter(l -> l.startsWith("worker")).toList();
+    assertTrue(workerLines.get(0).contains("\"worker\":[\"") && workerLines.get(0).contains("\"ps\":["),
+        workerLines.get(0));
+    String zkConnect = Files.readString(zkFile).trim();
+    try (CuratorFramework zk = ZkRegistry.connect(zkConnect, job.secret(), job.appId().toString(), 10_000)) {
+      ZkRegistry reg = new ZkRegistry(zk, job.appId().toString());
+      String spec = new String(reg.read(reg.appPath() + "/cluster-spec"), StandardCharsets.UTF_8);
+      assertTrue(spec.contains("\"worker\":[") && spec.contains("\"ps\":["), spec);
+      assertTrue(reg.zkExists(ZkRegistry.taskPath(job.appId().toString(), 0, "worker", 1)).getEphemeralOwner() != 0);
+    }
+
+    Files.createFile(done);
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+  }
+
+  @Test
+  void independentModeRestartsFailedAndKilledTasksWithTheSameIndex() throws Exception {
+    Path runs = mini.newRunsFile("independent.runs");
+    Path done = mini.newRunsFile("independent.done");
+    String cmd = "echo \"$SPINDLE_INDEX $SPINDLE_GENERATION\" >> " + runs
+        + "; if [ \"$SPINDLE_INDEX\" = 0 ] && [ \"$SPINDLE_GENERATION\" = 0 ]; then exit 3; fi; "
+        + "for i in $(seq 1200); do [ -f " + done + " ] && exit 0; sleep 0.1; done; exit 1";
+    Submitter.Submitted job = mini.start(Map.of(
+        "spindle.role.worker.instances", "2", "spindle.role.worker.memory", "512",
+        "spindle.role.worker.max-restarts", "2", "spindle.role.worker.command", cmd));
+    String am = mini.amAddress(job);
+    // worker 0 exits 3 once and comes back as generation 1
+    await().atMost(Duration.ofSeconds(120)).until(() -> MiniClusterSupport.lines(runs).containsAll(
+        List.of("0 0", "0 1", "1 0")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> "REGISTERED".equals(
+        mini.task(mini.jobStatus(job), "worker", 1).getState()));
+
+    // a wrong secret is refused by the live AM
+    try (ControlPlaneClient wrong = new ControlPlaneClient(am, AppSecret.generate())) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> wrong.stub(10, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    }
+
+    // kill -9 worker 1's container process from outside
+    mini.kill9(mini.task(mini.jobStatus(job), "worker", 1).getContainerId());
+    await().atMost(Duration.ofSeconds(120)).until(() -> MiniClusterSupport.lines(runs).contains("1 1"));
+    JobStatusResponse st = mini.jobStatus(job);
+    assertEquals(1, mini.task(st, "worker", 0).getRestarts());
+    assertEquals(1, mini.task(st, "worker", 1).getRestarts());
+
+    Files.createFile(done);
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+  }
+
+  @Test
+  void gangModeRestartsEveryTaskWithTheNextAttempt() throws Exception {
+    Path runs = mini.newRunsFile("gang.runs");
+    Path done = mini.newRunsFile("gang.done");
+    String cmd = recordAndWait(runs, done, "$SPINDLE_ROLE $SPINDLE_INDEX $SPINDLE_ATTEMPT");
+    Submitter.Submitted job = mini.start(Map.of(
+        "spindle.app.restart-mode", "gang",
+        "spindle.role.ps.memory", "512", "spindle.role.ps.command", cmd,
+        "spindle.role.worker.instances", "2", "spindle.role.worker.memory", "512",
+        "spindle.role.worker.max-restarts", "1", "spindle.role.worker.command", cmd));
+    mini.amAddress(job);
+    await().atMost(Duration.ofSeconds(120)).until(() -> MiniClusterSupport.lines(runs).containsAll(
+        List.of("ps 0 0", "worker 0 0", "worker 1 0")));
+    mini.kill9(mini.task(mini.jobStatus(job), "worker", 1).getContainerId());
+    await().atMost(Duration.ofSeconds(120)).until(() -> MiniClusterSupport.lines(runs).containsAll(
+        List.of("ps 0 1", "worker 0 1", "worker 1 1")));
+    assertEquals(1, mini.jobStatus(job).getGangAttempt());
+    Files.createFile(done);
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertEquals(6, MiniClusterSupport.lines(runs).size(), "each gang task ran exactly twice");
+  }
+
+  @Test
+  void exhaustedRestartsFailTheJobNamingTheTaskInTheResearchQueue() throws Exception {
+    SubmitResult r = mini.run(Map.of(
+        "spindle.app.queue", "research",
+        "spindle.role.worker.memory", "256", "spindle.role.worker.max-restarts", "1",
+        "spindle.role.worker.command", "echo failing; exit 7"));
+    assertEquals(FinalApplicationStatus.FAILED, r.finalStatus());
+    assertTrue(r.diagnostics().contains("task worker:0 (chief) failed 2 time(s)"), r.diagnostics());
+    assertTrue(r.diagnostics().contains("spindle.role.worker.max-restarts=1"), r.diagnostics());
+    assertTrue(r.diagnostics().contains("exited with code 7"), r.diagnostics());
+    assertTrue(r.queue().equals("research") || r.queue().equals("root.research"), r.queue());
+  }
+
+  @Test
+  void askingForMoreGpusThanAnyNodeFailsWithinSeconds() {
+    SpindleConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+        assertThrows(SpindleConfigException.class, () -> mini.start(Map.of(
+            "spindle.role.worker.gpus", "3", "spindle.role.worker.command", "true"))));
+    assertTrue(e.getMessage().contains("role 'worker' asks for <1024 MB, 1 vcores, 3 gpu>"), e.getMessage());
+    assertTrue(e.getMessage().contains("yarn.io/gpu:2"), e.getMessage());
+    assertTrue(e.getMessage().contains("spindle.role.worker.gpus"), e.getMessage());
+  }
+
+  @Test
+  void unknownQueueAndUnknownNodeLabelFailWithinSeconds() {
+    SpindleConfigException q = assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+        assertThrows(SpindleConfigException.class, () -> mini.start(Map.of(
+            "spindle.app.queue", "nope", "spindle.role.worker.command", "true"))));
+    assertTrue(q.getMessage().contains("unknown queue 'nope'"), q.getMessage());
+    assertTrue(q.getMessage().contains("research"), q.getMessage());
+    SpindleConfigException l = assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+        assertThrows(SpindleConfigException.class, () -> mini.start(Map.of(
+            "spindle.role.worker.node-label", "fpga", "spindle.role.worker.command", "true"))));
+    assertTrue(l.getMessage().contains("node label 'fpga'"), l.getMessage());
+  }
+}
