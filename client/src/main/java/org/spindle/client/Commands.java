@@ -15,14 +15,16 @@ import org.spindle.conf.JobConfLoader;
 
 /** The subcommands; loaded only when one runs, so `--help` needs no Hadoop on the classpath. */
 final class Commands {
+  static final String HADOOP_CONF = "--hadoop-conf";
+
   private Commands() {}
 
   static int submit(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of());
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
     if (a.jobXmls.isEmpty() && a.overrides.isEmpty()) {
       throw new SpindleCli.CliException("submit needs --conf job.xml (and/or --conf key=value)");
     }
-    SubmitResult r = new SpindleClient(new YarnConfiguration(), out).submit(a.jobXmls,
+    SubmitResult r = new SpindleClient(clusterConf(a), out).submit(a.jobXmls,
         JobConfLoader.parseOverrides(a.overrides), a.jars, !a.flags.contains("--no-wait"));
     return r.finalStatus() == null || r.succeeded() ? 0 : 1;
   }
@@ -50,8 +52,9 @@ final class Commands {
   }
 
   static int status(List<String> args, PrintStream out) throws Exception {
-    ApplicationId id = appId(args);
-    try (YarnClient yarn = yarn()) {
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
+    ApplicationId id = appId(a.positional);
+    try (YarnClient yarn = yarn(clusterConf(a))) {
       ApplicationReport r = yarn.getApplicationReport(id);
       out.println(id + " " + r.getName());
       out.println("  state:        " + r.getYarnApplicationState() + " / " + r.getFinalApplicationStatus());
@@ -64,8 +67,9 @@ final class Commands {
   }
 
   static int kill(List<String> args, PrintStream out) throws Exception {
-    ApplicationId id = appId(args);
-    try (YarnClient yarn = yarn()) {
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
+    ApplicationId id = appId(a.positional);
+    try (YarnClient yarn = yarn(clusterConf(a))) {
       yarn.killApplication(id, "killed with spindle kill");
       out.println("killed " + id);
       return 0;
@@ -73,9 +77,9 @@ final class Commands {
   }
 
   static int logs(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of("--role", "--index"));
+    CliArgs a = CliArgs.parse(args, List.of("--role", "--index", HADOOP_CONF));
     ApplicationId id = appId(a.positional);
-    return ContainerLogs.print(new YarnConfiguration(), id, a.options.get("--role"),
+    return ContainerLogs.print(clusterConf(a), id, a.options.get("--role"),
         a.options.containsKey("--index") ? Integer.parseInt(a.options.get("--index")) : null, out);
   }
 
@@ -90,9 +94,30 @@ final class Commands {
     }
   }
 
-  private static YarnClient yarn() {
+  /**
+   * The cluster's configuration: core-site.xml and yarn-site.xml from the classpath (HADOOP_CONF_DIR
+   * under `yarn jar`), or from --hadoop-conf dir.
+   */
+  static YarnConfiguration clusterConf(CliArgs a) {
+    YarnConfiguration conf = new YarnConfiguration();
+    String dir = a.options.get(HADOOP_CONF);
+    if (dir != null) {
+      Path d = Path.of(dir);
+      if (!Files.isDirectory(d)) {
+        throw new SpindleCli.CliException(HADOOP_CONF + " " + dir + ": not a directory");
+      }
+      for (String f : List.of("core-site.xml", "hdfs-site.xml", "yarn-site.xml")) {
+        if (Files.isRegularFile(d.resolve(f))) {
+          conf.addResource(new org.apache.hadoop.fs.Path(d.resolve(f).toUri()));
+        }
+      }
+    }
+    return conf;
+  }
+
+  private static YarnClient yarn(YarnConfiguration conf) {
     YarnClient y = YarnClient.createYarnClient();
-    y.init(new YarnConfiguration());
+    y.init(conf);
     y.start();
     return y;
   }

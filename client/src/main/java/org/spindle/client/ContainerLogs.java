@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.client.cli.LogsCLI;
+import org.apache.hadoop.yarn.webapp.util.WebServiceClient;
 
 /**
  * `spindle logs`: YARN's own log reader (aggregated or live NM logs), optionally narrowed to one
@@ -20,6 +21,8 @@ final class ContainerLogs {
   static int print(Configuration conf, ApplicationId id, String role, Integer index, PrintStream out)
       throws Exception {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    // LogsCLI reads live NodeManager logs over their web services; the client must be initialized first.
+    WebServiceClient.initialize(conf);
     LogsCLI cli = new LogsCLI();
     cli.setConf(conf);
     PrintStream sysOut = System.out;
@@ -29,6 +32,7 @@ final class ContainerLogs {
       rc = cli.run(new String[] {"-applicationId", id.toString()});
     } finally {
       System.setOut(sysOut);
+      WebServiceClient.destroy();
     }
     String all = buf.toString(StandardCharsets.UTF_8);
     if (role == null) {

@@ -24,6 +24,10 @@ public final class SpindleCli {
       "                      print container logs (all containers, or one task's)",
       "  --help              this text",
       "",
+      "options for submit, status, kill and logs:",
+      "  --hadoop-conf dir   read core-site.xml/yarn-site.xml from dir instead of the classpath",
+      "                      (under `yarn jar` the classpath already holds HADOOP_CONF_DIR)",
+      "",
       "Every key is documented in conf/spindle-default.xml.");
 
   private SpindleCli() {}

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +78,9 @@ public final class TaskLauncher {
       RegisterResponse reg = am.stub(30, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setTask(id)
           .setHost(env.host()).putPorts(ClusterSpec.TASK_PORT, port).setContainerId(env.containerId()).build());
       new ZkRegistry(zk, env.appId()).registerTask(env.attempt(), env.role(), env.index(), endpointJson(env, port));
+      // Heartbeat from registration on: waiting at the gang barrier is not silence.
+      AtomicReference<Process> child = new AtomicReference<>();
+      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child);
 
       Map<String, String> childEnv = new HashMap<>(sysEnv);
       childEnv.putAll(role.env());
@@ -89,14 +93,18 @@ public final class TaskLauncher {
           LOG.info("gang attempt {} assembled: {}", cs.getAttempt(), cs.getClusterJson());
         } catch (StatusRuntimeException e) {
           LOG.error("task {}: the gang did not assemble: {}", env.task(), e.getStatus());
+          hb.shutdownNow();
           report(am, id, EXIT_BARRIER_FAILED, "gang barrier failed: " + e.getStatus().getDescription());
           return EXIT_BARRIER_FAILED;
         }
       }
       reserved.close();
-      Process child = UserProcess.start(role, childEnv);
-      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child);
-      int code = child.waitFor();
+      Process process = UserProcess.start(role, childEnv);
+      child.set(process);
+      if (stopRequested) {
+        process.destroy();
+      }
+      int code = process.waitFor();
       hb.shutdownNow();
       LOG.info("task {} exited with code {}", env.task(), code);
       report(am, id, code, code == 0 ? "" : role.runsCommand() ? "command exited " + code : "main class exited " + code);
@@ -104,8 +112,10 @@ public final class TaskLauncher {
     }
   }
 
+  private static volatile boolean stopRequested;
+
   private static ScheduledExecutorService heartbeats(ControlPlaneClient am, TaskId id, long intervalMs,
-                                                     Process child) {
+                                                     AtomicReference<Process> child) {
     ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "spindle-heartbeat");
       t.setDaemon(true);
@@ -115,9 +125,13 @@ public final class TaskLauncher {
       try {
         boolean stop = am.stub(10, TimeUnit.SECONDS).heartbeat(HeartbeatRequest.newBuilder().setTask(id).build())
             .getStopRequested();
-        if (stop) {
+        if (stop && !stopRequested) {
           LOG.info("the AM asked this task to stop");
-          child.destroy();
+          stopRequested = true;
+          Process p = child.get();
+          if (p != null) {
+            p.destroy();
+          }
         }
       } catch (StatusRuntimeException e) {
         LOG.warn("heartbeat failed: {}", e.getStatus());

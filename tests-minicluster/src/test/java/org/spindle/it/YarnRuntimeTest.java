@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.spindle.am.control.ControlPlaneClient;
 import org.spindle.am.registry.ZkRegistry;
 import org.spindle.am.security.AppSecret;
+import org.spindle.client.SpindleCli;
 import org.spindle.client.SubmitResult;
 import org.spindle.client.Submitter;
 import org.spindle.conf.SpindleConfigException;
@@ -117,9 +118,21 @@ class YarnRuntimeTest {
       assertTrue(reg.zkExists(ZkRegistry.taskPath(job.appId().toString(), 0, "worker", 1)).getEphemeralOwner() != 0);
     }
 
+    // spindle.jar is localized once per node for the application, not once per container.
+    long jarCopies;
+    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      jarCopies = files.filter(p -> p.getFileName().toString().equals("spindle.jar")
+          && p.toString().contains(job.appId().toString()) && p.toString().contains("filecache")).count();
+    }
+    long nodesUsed = containers.values().stream().map(c -> c.getAssignedNode().toString()).distinct().count();
+    assertEquals(nodesUsed, jarCopies, "one localized spindle.jar per node running the app's 6 task containers");
+
     Files.createFile(done);
     SubmitResult r = mini.await(job);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    String clientLog = Files.readString(mini.work.resolve("client.log"));
+    assertTrue(clientLog.contains("tasks: ps 1 REGISTERED | spark-executor 2 REGISTERED | worker 2 REGISTERED"),
+        "the client prints a progress line per change");
   }
 
   @Test
@@ -192,6 +205,34 @@ class YarnRuntimeTest {
     assertTrue(r.diagnostics().contains("spindle.role.worker.max-restarts=1"), r.diagnostics());
     assertTrue(r.diagnostics().contains("exited with code 7"), r.diagnostics());
     assertTrue(r.queue().equals("research") || r.queue().equals("root.research"), r.queue());
+  }
+
+  @Test
+  void cliStatusLogsAndKillWorkOnALiveJob() throws Exception {
+    Path runs = mini.newRunsFile("cli.runs");
+    Path never = mini.newRunsFile("cli.never");
+    Submitter.Submitted job = mini.start(Map.of("spindle.app.name", "cli-job",
+        "spindle.role.worker.memory", "256", "spindle.role.worker.command", recordAndWait(runs, never, "up")));
+    mini.amAddress(job);
+    await().atMost(Duration.ofSeconds(90)).until(() -> MiniClusterSupport.lines(runs).contains("up"));
+    String conf = mini.cluster.confDir().toString();
+    String app = job.appId().toString();
+
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream ps = new java.io.PrintStream(out, true, StandardCharsets.UTF_8);
+    assertEquals(0, SpindleCli.run(new String[] {"status", app, "--hadoop-conf", conf}, ps, ps));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("state:        RUNNING"), out.toString());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("cli-job"), out.toString());
+
+    out.reset();
+    assertEquals(0, SpindleCli.run(new String[] {"logs", app, "--role", "worker", "--index", "0",
+        "--hadoop-conf", conf}, ps, ps), out.toString());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("task worker:0 attempt 0"), out.toString());
+
+    out.reset();
+    assertEquals(0, SpindleCli.run(new String[] {"kill", app, "--hadoop-conf", conf}, ps, ps));
+    await().atMost(Duration.ofSeconds(60)).until(() ->
+        mini.report(job).getYarnApplicationState() == org.apache.hadoop.yarn.api.records.YarnApplicationState.KILLED);
   }
 
   @Test

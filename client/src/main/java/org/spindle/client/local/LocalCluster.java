@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
-  public static final int NODE_MEMORY_MB = 4096;
+  public static final int NODE_MEMORY_MB = 8192;
   public static final int NODE_VCORES = 8;
   public static final int GPUS_ON_GPU_NODE = 2;
   private static final String GPU = "yarn.io/gpu";
