@@ -236,6 +236,26 @@ class YarnRuntimeTest {
   }
 
   @Test
+  void mainClassRolesRunUserCodeShippedWithJars() throws Exception {
+    Path runs = mini.newRunsFile("main-class.runs");
+    Path jar = mini.work.resolve("user-job.jar");
+    String entry = EchoMain.class.getName().replace('.', '/') + ".class";
+    try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      j.putNextEntry(new java.util.jar.JarEntry(entry));
+      j.write(EchoMain.class.getClassLoader().getResourceAsStream(entry).readAllBytes());
+      j.closeEntry();
+    }
+    Map<String, String> k = mini.baseKeys();
+    k.putAll(Map.of("spindle.role.trainer.instances", "2", "spindle.role.trainer.memory", "512",
+        "spindle.role.trainer.main-class", EchoMain.class.getName(),
+        "spindle.role.trainer.args", runs + " hello", "spindle.role.trainer.env.GREETING", "hi"));
+    SubmitResult r = mini.client().await(mini.client().start(List.of(), k, List.of(jar)));
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertEquals(java.util.Set.of("trainer 0 hello hi", "trainer 1 hello hi"),
+        new java.util.HashSet<>(MiniClusterSupport.lines(runs)));
+  }
+
+  @Test
   void askingForMoreGpusThanAnyNodeFailsWithinSeconds() {
     SpindleConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
         assertThrows(SpindleConfigException.class, () -> mini.start(Map.of(
