@@ -124,7 +124,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   @Override
   public void onFatalError(Throwable error) {
     run(() -> fail("the ResourceManager rejected the ApplicationMaster: " + error.getMessage()
-        + pendingRolesNote()));
+        + JobDiagnostics.pendingRoles(tasks.values(), spec)));
   }
 
   /** Periodic checks: heartbeats, allocation and registration timeouts, the job timeout. */
@@ -144,8 +144,8 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         }
       }
       checkAllocationTimeout(now);
-      if (barrier.expire(now, spec.registrationTimeoutMs(), missingFromGang()) > 0) {
-        LOG.warn("gang barrier timed out; not registered: {}", missingFromGang());
+      if (barrier.expire(now, spec.registrationTimeoutMs(), JobDiagnostics.missingFromGang(tasks.values(), this::isGang)) > 0) {
+        LOG.warn("gang barrier timed out; not registered: {}", JobDiagnostics.missingFromGang(tasks.values(), this::isGang));
       }
       checkDone();
     });
@@ -222,7 +222,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     return call(() -> new JobStatusView(
         outcome.isDone() ? (outcome.join().succeeded() ? "SUCCEEDED" : "FAILED") : "RUNNING",
         gangAttempt,
-        tasks.values().stream().map(JobController::view).toList(),
+        tasks.values().stream().map(JobDiagnostics::view).toList(),
         outcome.isDone() ? outcome.join().diagnostics() : ""));
   }
 
@@ -355,12 +355,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         .filter(t -> t.state() == TaskState.REQUESTED && now - t.stateSinceMs() >= spec.allocationTimeoutMs())
         .collect(Collectors.groupingBy(Task::role, LinkedHashMap::new, Collectors.counting()));
     if (!stuck.isEmpty()) {
-      String roles = stuck.entrySet().stream()
-          .map(e -> e.getValue() + " '" + e.getKey() + "' container(s) " + spec.role(e.getKey()).shape())
-          .collect(Collectors.joining(", "));
-      fail("waited " + spec.allocationTimeoutMs() / 1000 + "s (" + ConfigKeys.ALLOCATION_TIMEOUT + ") for " + roles
-          + " in queue '" + spec.queue() + "'. The queue may be full, or its user limit (CapacityScheduler "
-          + "user-limit-factor) may be smaller than the gang; check the queue's capacity and limits");
+      fail(JobDiagnostics.allocationTimeout(stuck, spec));
     }
   }
 
@@ -425,26 +420,8 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     return spec.chief().map(ref::equals).orElse(false);
   }
 
-  private String missingFromGang() {
-    return tasks.values().stream()
-        .filter(t -> isGang(t) && t.state() != TaskState.REGISTERED && t.state() != TaskState.SUCCEEDED)
-        .map(t -> t.ref() + " (" + t.state() + ")").collect(Collectors.joining(", "));
-  }
-
-  private String pendingRolesNote() {
-    String roles = tasks.values().stream().filter(t -> t.state() == TaskState.REQUESTED)
-        .map(Task::role).distinct().map(r -> r + " " + spec.role(r).shape()).collect(Collectors.joining(", "));
-    return roles.isEmpty() ? "" : " (pending requests: " + roles + ")";
-  }
-
   private static String diagnosticsOf(Task t) {
     return t.lastDiagnostics().isEmpty() ? "" : "; task said: " + t.lastDiagnostics();
-  }
-
-  private static TaskView view(Task t) {
-    return new TaskView(t.role(), t.index(), t.state().name(),
-        t.containerId() == null ? "" : t.containerId().toString(), t.host(), t.restarts(), t.attempt(),
-        t.generation(), t.step(), t.metrics());
   }
 
   private void run(Runnable r) {
