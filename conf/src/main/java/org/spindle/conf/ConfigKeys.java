@@ -39,6 +39,13 @@ public final class ConfigKeys {
   public static final String CONTAINER_JAVA_OPTS = "spindle.container.java-opts";
   public static final String CONTAINER_EXTRA_CLASSPATH = "spindle.container.extra-classpath";
 
+  public static final String JOB_CLASS = "spindle.job.class";
+  public static final String TF_MODE = "spindle.tensorflow.mode";
+  public static final String TF_JAVACPP_CACHE = "spindle.tensorflow.javacpp-cache";
+  public static final String CHECKPOINT_DIR = "spindle.checkpoint.dir";
+  public static final String CHECKPOINT_KEEP = "spindle.checkpoint.keep";
+  public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
+
   // Per-role suffixes: spindle.role.<name>.<suffix>
   public static final String ROLE_INSTANCES = "instances";
   public static final String ROLE_MEMORY = "memory";
@@ -50,6 +57,7 @@ public final class ConfigKeys {
   public static final String ROLE_COMMAND = "command";
   public static final String ROLE_ARGS = "args";
   public static final String ROLE_GANG = "gang";
+  public static final String ROLE_JAVA_OPTS = "java-opts";
   /** spindle.role.<name>.env.<VAR> */
   public static final String ROLE_ENV = "env";
 
@@ -58,11 +66,12 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH);
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, JOB_CLASS, TF_MODE, TF_JAVACPP_CACHE, CHECKPOINT_DIR,
+      CHECKPOINT_KEEP, MODEL_EXPORT_DIR);
 
   public static final List<String> ROLE_SUFFIXES = List.of(
       ROLE_INSTANCES, ROLE_MEMORY, ROLE_VCORES, ROLE_GPUS, ROLE_NODE_LABEL, ROLE_MAX_RESTARTS,
-      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG);
+      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG, ROLE_JAVA_OPTS);
 
   /** The templated name under which spindle-default.xml documents a role key. */
   public static String roleTemplate(String suffix) {

@@ -188,6 +188,7 @@ public final class JobConfLoader {
         command,
         args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
         gang,
+        f.roleString(role, ConfigKeys.ROLE_JAVA_OPTS),
         env);
   }
 

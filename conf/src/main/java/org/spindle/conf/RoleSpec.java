@@ -16,6 +16,7 @@ public record RoleSpec(
     String command,
     List<String> args,
     boolean gang,
+    String javaOpts,
     Map<String, String> env) {
 
   public RoleSpec {

@@ -20,6 +20,9 @@ final class UserProcess {
     cmd.add(javaHome + File.separator + "bin" + File.separator + "java");
     // The child gets most of the container; the launcher itself uses under 100 MB of heap.
     cmd.add("-Xmx" + Math.max(64, (role.memoryMb() - 256) * 3 / 4) + "m");
+    if (!role.javaOpts().isBlank()) {
+      cmd.addAll(List.of(role.javaOpts().trim().split("\\s+")));
+    }
     cmd.add("-cp");
     cmd.add(env.getOrDefault("CLASSPATH", System.getProperty("java.class.path")));
     cmd.add(role.mainClass());

@@ -1,0 +1,20 @@
+package org.spindle.api;
+
+import java.util.Map;
+
+/** What every part of a job can see: who it is and the job's configuration. */
+public interface JobContext {
+  String appId();
+
+  String role();
+
+  int index();
+
+  /** Gang attempt (SPINDLE_ATTEMPT): bumped on every gang restart. */
+  int attempt();
+
+  boolean isChief();
+
+  /** The job's spindle.* configuration as loaded in this container. */
+  Map<String, String> conf();
+}

@@ -1,0 +1,56 @@
+package org.spindle.api;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.op.Ops;
+
+/**
+ * Everything a training task needs: its identity and cluster spec, the graph and a session bound to
+ * this task's TensorFlow server, where to put variables, checkpoints in the data lake, metrics and
+ * export.
+ */
+public interface TrainContext extends JobContext {
+  /** The TensorFlow cluster: job name to "host:port" addresses, by task index. */
+  Map<String, List<String>> clusterSpec();
+
+  Graph graph();
+
+  /** Ops for the graph; in PS mode build variables under {@link #variableDevice(int)}. */
+  Ops ops();
+
+  /** Number of parameter-server tasks (0 in allreduce mode). */
+  int numPs();
+
+  /** The device for the variable shard {@code shard} ({@code /job:ps/task:shard % numPs}). */
+  DeviceSpec variableDevice(int shard);
+
+  /**
+   * The session, created on first use against this task's TensorFlow server (PS mode) or in
+   * process (allreduce mode). Build the graph before calling it.
+   */
+  Session session();
+
+  /**
+   * Makes the variables usable: the chief restores the latest committed checkpoint or initializes;
+   * other workers wait until the chief has done so. Returns the restored global step, if any.
+   */
+  OptionalLong initializeOrRestore() throws IOException;
+
+  /** Saves the variables and commits them atomically as the checkpoint of {@code step} (chief only). */
+  void saveCheckpoint(long step) throws IOException;
+
+  /** The latest committed checkpoint's step in the data lake, if any. */
+  OptionalLong latestCheckpointStep() throws IOException;
+
+  /** Sends metrics to the AM (and from there to the client); never throws for a lost message. */
+  void reportMetrics(long step, Map<String, Double> metrics);
+
+  /** Exports the session's graph and variables as a SavedModel to spindle.model.export-dir/{@code name}. */
+  String exportSavedModel(String name, Signature signature) throws IOException;
+}

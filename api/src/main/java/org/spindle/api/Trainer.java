@@ -1,0 +1,159 @@
+package org.spindle.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The high-level loop (the counterpart of an Estimator): a model function, an optimizer, a number
+ * of steps, and checkpoint and metric intervals. It places a global step beside the model's
+ * variables, restores or initializes, trains, checkpoints from the chief and reports the loss.
+ */
+public final class Trainer {
+  /** What the model function returns: named inputs to feed and the loss to minimize. */
+  public record Model(Map<String, Placeholder<?>> inputs, Operand<TFloat32> loss) {}
+
+  /** Builds the model; variables should go under {@code ctx.variableDevice(...)} in PS mode. */
+  @FunctionalInterface
+  public interface ModelFn {
+    Model build(Ops tf, TrainContext ctx);
+  }
+
+  /** Produces the feed for one step: input name to tensor (the trainer closes them). */
+  @FunctionalInterface
+  public interface InputFn {
+    Map<String, Tensor> batch(long step);
+  }
+
+  private final ModelFn modelFn;
+  private final Function<Graph, Optimizer> optimizer;
+  private final InputFn input;
+  private final long steps;
+  private final long checkpointEvery;
+  private final long metricsEvery;
+
+  private Trainer(Builder b) {
+    this.modelFn = b.modelFn;
+    this.optimizer = b.optimizer;
+    this.input = b.input;
+    this.steps = b.steps;
+    this.checkpointEvery = b.checkpointEvery;
+    this.metricsEvery = b.metricsEvery;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Trains until the global step reaches {@code steps}; returns the last loss seen by this task. */
+  public float run(TrainContext ctx) throws Exception {
+    Ops tf = ctx.ops();
+    Model model = modelFn.build(tf, ctx);
+    // The optimizer trains every variable that exists when minimize is called: add the step after.
+    Op minimize = optimizer.apply(ctx.graph()).minimize(model.loss());
+    Ops onVars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
+    Variable<TInt64> globalStep = onVars.withName("global_step").variable(onVars.constant(0L));
+    Op train = tf.withControlDependencies(java.util.List.of(minimize))
+        .assignAdd(globalStep, tf.constant(1L));
+    Session session = ctx.session();
+    OptionalLong restored = ctx.initializeOrRestore();
+    long step = readStep(session, globalStep);
+    ctx.reportMetrics(step, Map.of("restored_step", (double) restored.orElse(-1)));
+    float loss = Float.NaN;
+    long lastCheckpoint = step;
+    while (step < steps) {
+      Map<String, Tensor> feed = input.batch(step);
+      try {
+        Session.Runner r = session.runner().addTarget(train).fetch(model.loss()).fetch(globalStep);
+        for (Map.Entry<String, Tensor> e : feed.entrySet()) {
+          r.feed(model.inputs().get(e.getKey()), e.getValue());
+        }
+        try (Result res = r.run()) {
+          loss = ((TFloat32) res.get(0)).getFloat();
+          step = ((TInt64) res.get(1)).getLong();
+        }
+      } finally {
+        feed.values().forEach(Tensor::close);
+      }
+      if (metricsEvery > 0 && step % metricsEvery == 0) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", (double) loss);
+        ctx.reportMetrics(step, m);
+      }
+      if (ctx.isChief() && checkpointEvery > 0 && step - lastCheckpoint >= checkpointEvery) {
+        ctx.saveCheckpoint(step);
+        lastCheckpoint = step;
+      }
+    }
+    if (ctx.isChief() && checkpointEvery > 0 && step != lastCheckpoint) {
+      ctx.saveCheckpoint(step);
+    }
+    return loss;
+  }
+
+  private static long readStep(Session s, Variable<TInt64> step) {
+    try (Result r = s.runner().fetch(step).run()) {
+      return ((TInt64) r.get(0)).getLong();
+    }
+  }
+
+  /** Builder for {@link Trainer}. */
+  public static final class Builder {
+    private ModelFn modelFn;
+    private Function<Graph, Optimizer> optimizer;
+    private InputFn input;
+    private long steps = 1000;
+    private long checkpointEvery = 100;
+    private long metricsEvery = 20;
+
+    public Builder model(ModelFn fn) {
+      this.modelFn = fn;
+      return this;
+    }
+
+    public Builder optimizer(Function<Graph, Optimizer> fn) {
+      this.optimizer = fn;
+      return this;
+    }
+
+    public Builder input(InputFn fn) {
+      this.input = fn;
+      return this;
+    }
+
+    public Builder steps(long n) {
+      this.steps = n;
+      return this;
+    }
+
+    public Builder checkpointEverySteps(long n) {
+      this.checkpointEvery = n;
+      return this;
+    }
+
+    public Builder metricsEverySteps(long n) {
+      this.metricsEvery = n;
+      return this;
+    }
+
+    public Trainer build() {
+      if (modelFn == null || optimizer == null || input == null) {
+        throw new IllegalStateException("Trainer needs model, optimizer and input");
+      }
+      return new Trainer(this);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package org.spindle.tensorflow;
+
+import com.google.gson.Gson;
+import com.google.gson.reflect.TypeToken;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.proto.ClusterDef;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.JobDef;
+import org.tensorflow.proto.ServerDef;
+
+/** The TensorFlow cluster built from Spindle's cluster spec: ServerDef and per-task session config. */
+public final class TfCluster {
+  public static final String PS = "ps";
+  private final Map<String, List<String>> jobs;
+
+  public TfCluster(Map<String, List<String>> jobs) {
+    this.jobs = new LinkedHashMap<>(jobs);
+  }
+
+  public static TfCluster fromJson(String json) {
+    Map<String, List<String>> m = new Gson().fromJson(json, new TypeToken<Map<String, List<String>>>() { }.getType());
+    if (m == null || m.isEmpty()) {
+      throw new IllegalArgumentException("empty cluster spec: is this role part of the gang?");
+    }
+    return new TfCluster(m);
+  }
+
+  public Map<String, List<String>> jobs() {
+    return jobs;
+  }
+
+  public int numPs() {
+    return jobs.getOrDefault(PS, List.of()).size();
+  }
+
+  public String address(String job, int index) {
+    return jobs.get(job).get(index);
+  }
+
+  /**
+   * The task's ServerDef. Device filters limit each session to the ps tasks and the task itself,
+   * so session creation never waits for absent workers.
+   */
+  public ServerDef serverDef(String job, int index) {
+    ClusterDef.Builder cluster = ClusterDef.newBuilder();
+    for (Map.Entry<String, List<String>> e : jobs.entrySet()) {
+      JobDef.Builder j = JobDef.newBuilder().setName(e.getKey());
+      for (int i = 0; i < e.getValue().size(); i++) {
+        j.putTasks(i, e.getValue().get(i));
+      }
+      cluster.addJob(j);
+    }
+    return ServerDef.newBuilder().setCluster(cluster).setJobName(job).setTaskIndex(index).setProtocol("grpc")
+        .setDefaultSessionConfig(sessionConfig(job, index)).build();
+  }
+
+  public ConfigProto sessionConfig(String job, int index) {
+    ConfigProto.Builder c = ConfigProto.newBuilder().addDeviceFilters("/job:" + job + "/task:" + index);
+    if (!job.equals(PS) && numPs() > 0) {
+      c.addDeviceFilters("/job:" + PS);
+    }
+    return c.build();
+  }
+}

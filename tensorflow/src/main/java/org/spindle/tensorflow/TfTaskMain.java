@@ -1,0 +1,81 @@
+package org.spindle.tensorflow;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.control.TaskReporter;
+import org.spindle.api.SpindleJob;
+import org.spindle.conf.JobConfLoader;
+import org.spindle.conf.SpindleEnv;
+import org.tensorflow.Server;
+
+/**
+ * Main class of TensorFlow roles. Starts this task's TF gRPC server on the port the launcher bound
+ * and registered; ps tasks then serve until the AM stops them, workers run the user's job.
+ */
+public final class TfTaskMain {
+  private static final Logger LOG = LoggerFactory.getLogger(TfTaskMain.class);
+  static final int EXIT_SERVER_FAILED = 77;
+  static final int EXIT_JOB_FAILED = 1;
+
+  private TfTaskMain() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(System.getenv());
+    } catch (Throwable t) {
+      LOG.error("TensorFlow task failed", t);
+      code = EXIT_JOB_FAILED;
+    }
+    System.exit(code); // TF server threads never end on their own
+  }
+
+  static int run(Map<String, String> env) throws Exception {
+    String role = env.get(SpindleEnv.ROLE);
+    int index = Integer.parseInt(env.get(SpindleEnv.INDEX));
+    TfCluster cluster = TfCluster.fromJson(env.get(SpindleEnv.CLUSTER_SPEC));
+    int port = Integer.parseInt(env.get(SpindleEnv.TASK_PORT));
+    Server server;
+    try {
+      server = new Server(cluster.serverDef(role, index));
+      server.start();
+    } catch (RuntimeException e) {
+      LOG.error("the TensorFlow server for {}:{} could not start on port {}: {}", role, index, port, e.getMessage());
+      return EXIT_SERVER_FAILED;
+    }
+    LOG.info("TensorFlow server {}:{} listening on port {} (cluster {})", role, index, port, cluster.jobs());
+    if (role.equals(TfCluster.PS)) {
+      server.join();
+      return 0;
+    }
+    Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    Map<String, String> conf = new HashMap<>(jobConf.getPropsWithPrefix(""));
+    conf.keySet().removeIf(k -> !k.startsWith("spindle."));
+    String jobClass = conf.getOrDefault("spindle.job.class", "");
+    if (jobClass.isBlank()) {
+      throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");
+    }
+    SpindleJob job = (SpindleJob) Class.forName(jobClass).getDeclaredConstructor().newInstance();
+    TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
+        Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
+        Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")));
+    try (TaskReporter reporter = TaskReporter.fromEnvironment(env)) {
+      TfTrainContext ctx = new TfTrainContext(id, cluster, "grpc://" + cluster.address(role, index), conf,
+          TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), reporter::reportMetrics,
+          Duration.ofMinutes(5));
+      try {
+        job.train(ctx);
+      } finally {
+        job.shutdown(ctx);
+        ctx.close();
+      }
+    }
+    return 0;
+  }
+}
