@@ -34,6 +34,28 @@ public final class RemoteSessions {
     }
   }
 
+  /**
+   * Runs the initializers of variables this task owns (devices outside {@code /job:ps}, such as
+   * Adam's beta powers), leaving the chief's variables on the parameter servers alone.
+   */
+  public static int initializeLocalVariables(Session session, Graph graph) {
+    Session.Runner runner = session.runner();
+    int n = 0;
+    synchronized (graph.initializers()) {
+      for (Operation op : graph.initializers()) {
+        String device = op instanceof GraphOperation g ? g.device() : "";
+        if (!device.contains("/job:ps")) {
+          runner.addTarget(op);
+          n++;
+        }
+      }
+    }
+    if (n > 0) {
+      runner.run().close();
+    }
+    return n;
+  }
+
   /** For workers whose variables the chief initialized on the parameter servers. */
   public static void markInitialized(Session session) {
     session.markAllInitializersAsRan();

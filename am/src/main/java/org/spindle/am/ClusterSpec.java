@@ -29,11 +29,15 @@ public record ClusterSpec(int attempt, List<Endpoint> endpoints) {
     endpoints = List.copyOf(sorted);
   }
 
-  /** {"role": ["host:port", ...]} ordered by index, as TF_CONFIG's "cluster" expects. */
+  /** {"role": ["host:port", ...]} with each task at its index, as TF_CONFIG's "cluster" expects. */
   public String toJson() {
     Map<String, List<String>> cluster = new LinkedHashMap<>();
     for (Endpoint e : endpoints) {
-      cluster.computeIfAbsent(e.role(), r -> new ArrayList<>()).add(e.address());
+      List<String> addresses = cluster.computeIfAbsent(e.role(), r -> new ArrayList<>());
+      while (addresses.size() <= e.index()) {
+        addresses.add(null);
+      }
+      addresses.set(e.index(), e.address());
     }
     return new Gson().toJson(cluster);
   }

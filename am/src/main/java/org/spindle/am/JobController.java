@@ -334,8 +334,8 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     if (!assembled || gang.isEmpty()) {
       return;
     }
+    // Finished tasks keep their last address so every index stays defined in the spec.
     List<ClusterSpec.Endpoint> endpoints = gang.stream()
-        .filter(t -> t.state() == TaskState.REGISTERED)
         .map(t -> new ClusterSpec.Endpoint(t.role(), t.index(), t.host(), t.ports(), t.generation()))
         .toList();
     ClusterSpec spec = new ClusterSpec(gangAttempt, endpoints);

@@ -193,6 +193,19 @@ class JobControllerTest {
   }
 
   @Test
+  void aRestartedTaskSeesEveryIndexEvenWhenAPeerHasFinished() {
+    start(Map.of("spindle.role.worker.max-restarts", "1"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 0)));
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 1)));
+    controller.onAllocated(List.of(driver.container("worker")));
+    controller.register(new TaskRef("worker", 1), 0, 1, "new-host", Map.of("task", 9)).join();
+    ClusterSpec spec = controller.awaitClusterSpec(new TaskRef("worker", 1), 0).join();
+    assertEquals("{\"ps\":[\"h0:2000\"],\"worker\":[\"h0:2000\",\"new-host:9\"]}", spec.toJson());
+  }
+
+  @Test
   void barrierTimesOutNamingMissingTasks() {
     start(Map.of("spindle.task.registration-timeout", "10s"));
     allocateAll();

@@ -15,6 +15,6 @@ public interface JobContext {
 
   boolean isChief();
 
-  /** The job's spindle.* configuration as loaded in this container. */
+  /** The job's configuration as loaded in this container: spindle.* keys and the job's own keys. */
   Map<String, String> conf();
 }

@@ -63,7 +63,11 @@ public final class Trainer {
     Ops tf = ctx.ops();
     Model model = modelFn.build(tf, ctx);
     // The optimizer trains every variable that exists when minimize is called: add the step after.
-    Op minimize = optimizer.apply(ctx.graph()).minimize(model.loss());
+    Optimizer opt = optimizer.apply(ctx.graph());
+    if (ctx.numPs() > 0) {
+      OptimizerPlacement.onDevice(opt, ctx.variableDevice(0));
+    }
+    Op minimize = opt.minimize(model.loss());
     Ops onVars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
     Variable<TInt64> globalStep = onVars.withName("global_step").variable(onVars.constant(0L));
     Op train = tf.withControlDependencies(java.util.List.of(minimize))

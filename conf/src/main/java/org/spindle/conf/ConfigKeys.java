@@ -41,7 +41,6 @@ public final class ConfigKeys {
 
   public static final String JOB_CLASS = "spindle.job.class";
   public static final String TF_MODE = "spindle.tensorflow.mode";
-  public static final String TF_JAVACPP_CACHE = "spindle.tensorflow.javacpp-cache";
   public static final String CHECKPOINT_DIR = "spindle.checkpoint.dir";
   public static final String CHECKPOINT_KEEP = "spindle.checkpoint.keep";
   public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
@@ -66,7 +65,7 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, JOB_CLASS, TF_MODE, TF_JAVACPP_CACHE, CHECKPOINT_DIR,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, JOB_CLASS, TF_MODE, CHECKPOINT_DIR,
       CHECKPOINT_KEEP, MODEL_EXPORT_DIR);
 
   public static final List<String> ROLE_SUFFIXES = List.of(

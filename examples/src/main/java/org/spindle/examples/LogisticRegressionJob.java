@@ -25,7 +25,7 @@ import org.tensorflow.types.TFloat32;
 /**
  * Logistic regression on generated data with a planted weight vector, trained between-graph in PS
  * mode: weights live on the ps task, each worker feeds its own batches. Configuration:
- * spindle.example.steps (default 300) and spindle.example.report (a file the chief appends a JSON
+ * example.steps (default 300) and example.report (a file the chief appends a JSON
  * line of results to).
  */
 public final class LogisticRegressionJob extends SpindleJob {
@@ -40,8 +40,8 @@ public final class LogisticRegressionJob extends SpindleJob {
 
   @Override
   public void train(TrainContext ctx) throws Exception {
-    long steps = Long.parseLong(ctx.conf().getOrDefault("spindle.example.steps", "300"));
-    long stepDelayMs = Long.parseLong(ctx.conf().getOrDefault("spindle.example.step-delay-ms", "0"));
+    long steps = Long.parseLong(ctx.conf().getOrDefault("example.steps", "300"));
+    long stepDelayMs = Long.parseLong(ctx.conf().getOrDefault("example.step-delay-ms", "0"));
     Random rnd = new Random(1000L * ctx.index() + ctx.attempt() + System.nanoTime());
     Trainer trainer = Trainer.builder()
         .model(this::model)
@@ -53,7 +53,7 @@ public final class LogisticRegressionJob extends SpindleJob {
           return batch(rnd, BATCH);
         })
         .steps(steps)
-        .checkpointEverySteps(Long.parseLong(ctx.conf().getOrDefault("spindle.example.checkpoint-every", "50")))
+        .checkpointEverySteps(Long.parseLong(ctx.conf().getOrDefault("example.checkpoint-every", "50")))
         .metricsEverySteps(25)
         .build();
     trainer.run(ctx);
@@ -112,7 +112,7 @@ public final class LogisticRegressionJob extends SpindleJob {
       test.values().forEach(Tensor::close);
     }
     ctx.reportMetrics(-1, Map.of("heldout_loss", (double) loss));
-    String out = ctx.conf().getOrDefault("spindle.example.report", "");
+    String out = ctx.conf().getOrDefault("example.report", "");
     if (!out.isEmpty()) {
       StringBuilder ws = new StringBuilder();
       for (int j = 0; j < FEATURES; j++) {

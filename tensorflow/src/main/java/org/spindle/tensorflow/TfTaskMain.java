@@ -55,8 +55,8 @@ public final class TfTaskMain {
       return 0;
     }
     Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    // Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked).
     Map<String, String> conf = new HashMap<>(jobConf.getPropsWithPrefix(""));
-    conf.keySet().removeIf(k -> !k.startsWith("spindle."));
     String jobClass = conf.getOrDefault("spindle.job.class", "");
     if (jobClass.isBlank()) {
       throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");

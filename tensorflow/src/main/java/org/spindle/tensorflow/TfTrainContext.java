@@ -104,8 +104,11 @@ public final class TfTrainContext implements TrainContext {
   public OptionalLong initializeOrRestore() throws IOException {
     Session s = session();
     if (!isChief()) {
-      awaitChiefInitialized(s);
+      // This worker must never run initializers: they would reset the chief's variables on the ps.
       RemoteSessions.markInitialized(s);
+      awaitChiefInitialized(s);
+      int local = RemoteSessions.initializeLocalVariables(s, graph);
+      LOG.info("the chief's variables are ready on the ps; initialized {} local variable(s)", local);
       return OptionalLong.empty();
     }
     if (checkpoints != null) {
@@ -122,12 +125,12 @@ public final class TfTrainContext implements TrainContext {
     return OptionalLong.empty();
   }
 
-  /** Non-chief workers wait (bounded) until every variable on the ps tasks is initialized. */
+  /** Non-chief workers wait (bounded) until every variable placed on the ps tasks is initialized. */
   private void awaitChiefInitialized(Session s) {
     List<Operand<TBool>> checks = new ArrayList<>();
     for (Iterator<GraphOperation> it = graph.operations(); it.hasNext(); ) {
       GraphOperation op = it.next();
-      if (op.type().equals("VariableV2")) {
+      if (op.type().equals("VariableV2") && op.device().contains("/job:ps")) {
         checks.add(ops.withDevice(DeviceSpec.newBuilder().build()).isVariableInitialized(op.output(0)));
       }
     }

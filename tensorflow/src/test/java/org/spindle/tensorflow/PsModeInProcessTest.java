@@ -59,8 +59,8 @@ class PsModeInProcessTest {
   @Test
   void trainsOnTheParameterServerCheckpointsAndRestores(@TempDir Path tmp) throws Exception {
     Path report = tmp.resolve("report.json");
-    Map<String, String> conf = Map.of("spindle.example.steps", "200", "spindle.example.report", report.toString(),
-        "spindle.example.checkpoint-every", "100");
+    Map<String, String> conf = Map.of("example.steps", "200", "example.report", report.toString(),
+        "example.checkpoint-every", "100");
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(tmp.resolve("lake").toUri()), 2, Clock.systemUTC());
     List<Long> reportedSteps = new ArrayList<>();
@@ -97,7 +97,7 @@ class PsModeInProcessTest {
 
     // A restarted chief restores the committed checkpoint and continues from its global step.
     TfTrainContext again = new TfTrainContext(new TfTrainContext.Identity("app", "worker", 0, 1, true), cluster,
-        "grpc://" + cluster.address("worker", 0), Map.of("spindle.example.steps", "250"), store,
+        "grpc://" + cluster.address("worker", 0), Map.of("example.steps", "250"), store,
         Files.createDirectories(tmp.resolve("work2")), (step, m) -> reportedSteps.add(step), Duration.ofSeconds(30));
     reportedSteps.clear();
     new LogisticRegressionJob().train(again);

@@ -51,7 +51,7 @@ class ZkRegistryTest {
       task.registerTask(0, "worker", 1, "{\"generation\":1}");
       assertEquals("{\"generation\":1}", new String(am.read(path), StandardCharsets.UTF_8));
 
-      am.specChanged(new ClusterSpec(0, List.of(new ClusterSpec.Endpoint("worker", 1, "h", Map.of("task", 5), 1))));
+      am.specChanged(new ClusterSpec(0, List.of(new ClusterSpec.Endpoint("worker", 0, "h", Map.of("task", 5), 1))));
       String spec = new String(am.read(am.appPath() + "/cluster-spec"), StandardCharsets.UTF_8);
       assertTrue(spec.contains("\"cluster\":{\"worker\":[\"h:5\"]}"), spec);
 

@@ -1,0 +1,114 @@
+package org.spindle.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.spindle.client.SubmitResult;
+import org.spindle.client.Submitter;
+import org.spindle.proto.TaskStatus;
+import org.spindle.training.checkpoint.CheckpointStore;
+
+/**
+ * Distributed TensorFlow (PS mode, real TF Java) in containers of one YARN application: 1 ps +
+ * 2 workers train the logistic-regression example with checkpoints in a file:// data lake.
+ */
+class TensorFlowPsTest {
+  private static MiniClusterSupport mini;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    mini = new MiniClusterSupport("TensorFlowPsTest");
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (mini != null) {
+      mini.close();
+    }
+  }
+
+  private Map<String, String> job(Path lake, Path report, int steps, int stepDelayMs) {
+    Map<String, String> k = new HashMap<>(mini.baseKeys());
+    String tfLib = Path.of(System.getProperty("spindle.tensorflow.lib")).toAbsolutePath() + "/*";
+    k.put("spindle.container.extra-classpath", k.get("spindle.container.extra-classpath") + ":" + tfLib);
+    k.put("spindle.job.class", "org.spindle.examples.LogisticRegressionJob");
+    k.put("spindle.checkpoint.dir", lake.toUri().toString());
+    k.put("spindle.task.registration-timeout", "3m");
+    // PS mode keeps a static TF cluster: a failed task restarts the gang, and the chief restores.
+    k.put("spindle.app.restart-mode", "gang");
+    for (String role : List.of("ps", "worker")) {
+      k.put("spindle.role." + role + ".main-class", "org.spindle.tensorflow.TfTaskMain");
+      k.put("spindle.role." + role + ".memory", "1024");
+      k.put("spindle.role." + role + ".env.TF_CPP_MIN_LOG_LEVEL", "2");
+    }
+    k.put("spindle.role.worker.instances", "2");
+    k.put("spindle.role.worker.max-restarts", "2");
+    k.put("example.steps", Integer.toString(steps));
+    k.put("example.step-delay-ms", Integer.toString(stepDelayMs));
+    k.put("example.report", report.toString());
+    return k;
+  }
+
+  private Submitter.Submitted start(Map<String, String> keys) throws Exception {
+    return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+  }
+
+  @Test
+  void psModeTrainsToALowHeldOutLossAndCheckpointsInTheDataLake() throws Exception {
+    Path lake = mini.work.resolve("lake-train-" + System.nanoTime());
+    Path report = mini.newRunsFile("train.report");
+    SubmitResult r = mini.await(start(job(lake, report, 300, 0)));
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    String json = Files.readString(report);
+    float loss = Float.parseFloat(json.replaceAll("(?s).*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
+    assertTrue(loss < 0.35f, "held-out loss " + loss + " should fall well below log(2)=0.69: " + json);
+    CheckpointStore store = new CheckpointStore(new Configuration(),
+        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    assertTrue(store.latest().orElseThrow().step() >= 300, "final checkpoint committed");
+  }
+
+  @Test
+  void aKilledWorkerRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-kill-" + System.nanoTime());
+    Path report = mini.newRunsFile("kill.report");
+    Submitter.Submitted job = start(job(lake, report, 1500, 15));
+    mini.amAddress(job);
+    CheckpointStore store = new CheckpointStore(new Configuration(),
+        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+        .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false)
+            && mini.task(mini.jobStatus(job), "worker", 1).getState().equals("REGISTERED"));
+    long checkpointed = store.latest().orElseThrow().step();
+    TaskStatus before = mini.task(mini.jobStatus(job), "worker", 1);
+    mini.kill9(before.getContainerId());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+      TaskStatus w1 = mini.task(st, "worker", 1);
+      return st.getGangAttempt() == 1 && w1.getAttempt() == 1 && w1.getStep() > 0
+          && mini.task(st, "worker", 0).getStep() > 0;
+    });
+    org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+    assertEquals(1, mini.task(st, "worker", 1).getRestarts());
+    for (int i = 0; i < 2; i++) {
+      long resumedAt = mini.task(st, "worker", i).getStep();
+      assertTrue(resumedAt >= checkpointed, "worker " + i + " resumed at step " + resumedAt
+          + ", before the checkpointed step " + checkpointed);
+    }
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertTrue(store.latest().orElseThrow().step() >= 1500);
+  }
+}
