@@ -87,8 +87,11 @@ public final class ApplicationMaster {
     ControlPlaneServer server = new ControlPlaneServer(
         new ControlPlaneService(controller, spec.heartbeatIntervalMs()), secret, 0).start();
     String amAddress = host + ":" + server.port();
-    launch.set(new TaskLaunchContexts(spec, conf,
-        ContainerSpecs.stagedFiles(conf, new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR))),
+    org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
+    Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
+        new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging));
+    files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
+    launch.set(new TaskLaunchContexts(spec, conf, files,
         ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),
         appId, amAddress, zkConnect));
 

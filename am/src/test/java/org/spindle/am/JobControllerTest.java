@@ -111,13 +111,18 @@ class JobControllerTest {
   void independentRestartKeepsIndexBumpsGenerationAndCounts() {
     start(Map.of("spindle.role.worker.max-restarts", "1"));
     Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.reportStatus(new TaskRef("worker", 1), 0, 0, 77, Map.of("loss", 0.5));
+    assertEquals(77, task("worker", 1).step());
     controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 1)));
     TaskView w1 = task("worker", 1);
     assertEquals("REQUESTED", w1.state());
+    assertEquals(0, w1.step(), "a restarted task starts without its predecessor's metrics");
+    assertEquals(Map.of(), w1.metrics());
     assertEquals(1, w1.generation());
     assertEquals(1, w1.restarts());
     assertEquals(1, driver.outstanding("worker"));
-    assertEquals("LAUNCHED", task("worker", 0).state(), "other tasks are untouched");
+    assertEquals("REGISTERED", task("worker", 0).state(), "other tasks are untouched");
     Container again = driver.container("worker");
     controller.onAllocated(List.of(again));
     assertEquals("1", driver.started.get(again.getId()).getEnvironment().get("GEN"));

@@ -71,6 +71,17 @@ public final class Submitter {
       fs.copyFromLocalFile(false, true, new Path(jar.toAbsolutePath().toUri()),
           new Path(new Path(staging, ContainerSpecs.USER_JARS_DIR), jar.getFileName().toString()));
     }
+    for (String entry : spec.containerArchives()) {
+      String path = ContainerSpecs.archivePath(entry);
+      if (!ContainerSpecs.isClusterUri(path)) {
+        java.nio.file.Path local = java.nio.file.Path.of(path.startsWith("file:") ? java.net.URI.create(path).getPath() : path);
+        if (!java.nio.file.Files.isRegularFile(local)) {
+          throw new SpindleConfigException("spindle.container.archives: " + local + " does not exist");
+        }
+        fs.copyFromLocalFile(false, true, new Path(local.toAbsolutePath().toUri()),
+            new Path(new Path(staging, ContainerSpecs.ARCHIVES_DIR), local.getFileName().toString()));
+      }
+    }
     try (OutputStream os = fs.create(new Path(staging, SpindleEnv.JOB_XML_NAME), true)) {
       layered.writeXml(os);
     }
@@ -85,13 +96,15 @@ public final class Submitter {
     creds.writeTokenStorageToStream(tokens);
 
     Map<String, String> env = new HashMap<>();
-    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath(), spec.containerArchives()));
     env.put(SpindleEnv.STAGING_DIR, fs.makeQualified(staging).toString());
     if (!spec.containerJavaHome().isEmpty()) {
       env.put("JAVA_HOME", spec.containerJavaHome());
     }
-    ContainerLaunchContext amContainer = ContainerLaunchContext.newInstance(
-        ContainerSpecs.stagedFiles(conf, staging), env,
+    Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
+        new HashMap<>(ContainerSpecs.stagedFiles(conf, staging));
+    files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
+    ContainerLaunchContext amContainer = ContainerLaunchContext.newInstance(files, env,
         ContainerSpecs.javaCommand(spec.containerJavaHome(), Math.max(128, spec.amMemoryMb() - 256),
             spec.containerJavaOpts(), AM_MAIN),
         null, ByteBuffer.wrap(tokens.getData(), 0, tokens.getLength()), null);

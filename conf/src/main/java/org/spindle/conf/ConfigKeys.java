@@ -38,6 +38,7 @@ public final class ConfigKeys {
   public static final String CONTAINER_JAVA_HOME = "spindle.container.java-home";
   public static final String CONTAINER_JAVA_OPTS = "spindle.container.java-opts";
   public static final String CONTAINER_EXTRA_CLASSPATH = "spindle.container.extra-classpath";
+  public static final String CONTAINER_ARCHIVES = "spindle.container.archives";
 
   public static final String JOB_CLASS = "spindle.job.class";
   public static final String TF_MODE = "spindle.tensorflow.mode";
@@ -65,7 +66,7 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, JOB_CLASS, TF_MODE, CHECKPOINT_DIR,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, CHECKPOINT_DIR,
       CHECKPOINT_KEEP, MODEL_EXPORT_DIR);
 
   public static final List<String> ROLE_SUFFIXES = List.of(

@@ -113,6 +113,7 @@ public final class JobConfLoader {
         conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_HOME, ""),
         conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_OPTS, ""),
         conf.getTrimmed(ConfigKeys.CONTAINER_EXTRA_CLASSPATH, ""),
+        Arrays.asList(conf.getTrimmedStrings(ConfigKeys.CONTAINER_ARCHIVES)),
         roles);
     if (!problems.isEmpty()) {
       throw new SpindleConfigException(problems);

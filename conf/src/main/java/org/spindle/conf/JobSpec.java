@@ -30,10 +30,12 @@ public record JobSpec(
     String containerJavaHome,
     String containerJavaOpts,
     String containerExtraClasspath,
+    List<String> containerArchives,
     Map<String, RoleSpec> roles) {
 
   public JobSpec {
     tags = List.copyOf(tags);
+    containerArchives = List.copyOf(containerArchives);
     untrackedRoles = Set.copyOf(untrackedRoles);
     roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
   }

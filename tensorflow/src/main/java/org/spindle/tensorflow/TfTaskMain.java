@@ -57,6 +57,10 @@ public final class TfTaskMain {
     Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
     // Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked).
     Map<String, String> conf = new HashMap<>(jobConf.getPropsWithPrefix(""));
+    String mode = conf.getOrDefault("spindle.tensorflow.mode", "ps");
+    if (!mode.equals("ps")) {
+      throw new IllegalStateException("spindle.tensorflow.mode=" + mode + " is not supported yet; use ps");
+    }
     String jobClass = conf.getOrDefault("spindle.job.class", "");
     if (jobClass.isBlank()) {
       throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");

@@ -40,10 +40,33 @@ class TensorFlowPsTest {
     }
   }
 
-  private Map<String, String> job(Path lake, Path report, int steps, int stepDelayMs) {
+  /** The TensorFlow runtime as one archive, the way it ships to a real cluster. */
+  private static Path tensorflowArchive() throws Exception {
+    Path zip = mini.work.resolve("tensorflow-lib.zip");
+    if (Files.exists(zip)) {
+      return zip;
+    }
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+         java.util.stream.Stream<Path> jars = Files.list(Path.of(System.getProperty("spindle.tensorflow.lib")))) {
+      out.setLevel(0); // jars are compressed already
+      for (Path jar : jars.toList()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(jar.getFileName().toString()));
+        Files.copy(jar, out);
+        out.closeEntry();
+      }
+    }
+    return zip;
+  }
+
+  private Map<String, String> job(Path lake, Path report, int steps, int stepDelayMs, boolean asArchive)
+      throws Exception {
     Map<String, String> k = new HashMap<>(mini.baseKeys());
-    String tfLib = Path.of(System.getProperty("spindle.tensorflow.lib")).toAbsolutePath() + "/*";
-    k.put("spindle.container.extra-classpath", k.get("spindle.container.extra-classpath") + ":" + tfLib);
+    if (asArchive) {
+      k.put("spindle.container.archives", tensorflowArchive() + "#tensorflow");
+    } else {
+      String tfLib = Path.of(System.getProperty("spindle.tensorflow.lib")).toAbsolutePath() + "/*";
+      k.put("spindle.container.extra-classpath", k.get("spindle.container.extra-classpath") + ":" + tfLib);
+    }
     k.put("spindle.job.class", "org.spindle.examples.LogisticRegressionJob");
     k.put("spindle.checkpoint.dir", lake.toUri().toString());
     k.put("spindle.task.registration-timeout", "3m");
@@ -67,10 +90,10 @@ class TensorFlowPsTest {
   }
 
   @Test
-  void psModeTrainsToALowHeldOutLossAndCheckpointsInTheDataLake() throws Exception {
+  void psModeTrainsFromTheLocalizedTensorFlowArchiveToALowLossWithCheckpointsInTheDataLake() throws Exception {
     Path lake = mini.work.resolve("lake-train-" + System.nanoTime());
     Path report = mini.newRunsFile("train.report");
-    SubmitResult r = mini.await(start(job(lake, report, 300, 0)));
+    SubmitResult r = mini.await(start(job(lake, report, 300, 0, true)));
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     String json = Files.readString(report);
     float loss = Float.parseFloat(json.replaceAll("(?s).*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
@@ -84,7 +107,7 @@ class TensorFlowPsTest {
   void aKilledWorkerRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
     Path lake = mini.work.resolve("lake-kill-" + System.nanoTime());
     Path report = mini.newRunsFile("kill.report");
-    Submitter.Submitted job = start(job(lake, report, 1500, 15));
+    Submitter.Submitted job = start(job(lake, report, 1500, 15, false));
     mini.amAddress(job);
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());

@@ -52,6 +52,8 @@ public final class Task {
     nodeId = null;
     host = "";
     ports = Map.of();
+    step = 0;
+    metrics = Map.of();
   }
 
   public void assign(ContainerId id, NodeId node) {

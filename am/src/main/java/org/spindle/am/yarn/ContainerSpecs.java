@@ -27,8 +27,50 @@ import org.spindle.conf.SpindleEnv;
 public final class ContainerSpecs {
   /** User jars (--jars) are staged and localized under this directory. */
   public static final String USER_JARS_DIR = "jars";
+  /** Archives (spindle.container.archives) uploaded by the client are staged here. */
+  public static final String ARCHIVES_DIR = "archives";
 
   private ContainerSpecs() {}
+
+  /** The link name of an archive entry "path[#name]": the name, or the file name without extension. */
+  public static String archiveName(String entry) {
+    int hash = entry.indexOf('#');
+    if (hash >= 0) {
+      return entry.substring(hash + 1);
+    }
+    String file = entry.substring(entry.lastIndexOf('/') + 1);
+    return file.replaceFirst("\\.(zip|tar\\.gz|tgz|tar|jar)$", "");
+  }
+
+  /** The archive's location without the #name suffix. */
+  public static String archivePath(String entry) {
+    int hash = entry.indexOf('#');
+    return hash >= 0 ? entry.substring(0, hash) : entry;
+  }
+
+  /**
+   * Archives as ARCHIVE resources (unpacked by the NodeManager), APPLICATION visibility. Entries
+   * the client staged are read from the staging dir; cluster URIs are used in place.
+   */
+  public static Map<String, LocalResource> archives(Configuration conf, Path stagingDir, List<String> entries)
+      throws IOException {
+    Map<String, LocalResource> out = new LinkedHashMap<>();
+    for (String entry : entries) {
+      String path = archivePath(entry);
+      Path p = isClusterUri(path) ? new Path(path)
+          : new Path(new Path(stagingDir, ARCHIVES_DIR), new Path(path).getName());
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus st = fs.getFileStatus(p);
+      out.put(archiveName(entry), LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
+          LocalResourceType.ARCHIVE, LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime()));
+    }
+    return out;
+  }
+
+  /** hdfs://, s3a://... are used in place; plain paths and file:// are uploaded by the client. */
+  public static boolean isClusterUri(String path) {
+    return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !path.startsWith("file:");
+  }
 
   /**
    * spindle.jar and the job XML from the staging dir. APPLICATION visibility: each NodeManager
@@ -56,9 +98,12 @@ public final class ContainerSpecs {
   }
 
   /** spindle.jar first, then the cluster's Hadoop (yarn.application.classpath), then extra entries. */
-  public static String classpath(Configuration conf, String extra) {
+  public static String classpath(Configuration conf, String extra, List<String> archives) {
     List<String> cp = new ArrayList<>();
     cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
+    for (String a : archives) {
+      cp.add(Environment.PWD.$$() + "/" + archiveName(a) + "/*");
+    }
     cp.add(Environment.PWD.$$());
     cp.add(Environment.PWD.$$() + "/" + USER_JARS_DIR + "/*");
     cp.add(Environment.HADOOP_CONF_DIR.$$());
