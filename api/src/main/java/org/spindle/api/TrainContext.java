@@ -27,6 +27,12 @@ public interface TrainContext extends JobContext {
   /** Number of parameter-server tasks (0 in allreduce mode). */
   int numPs();
 
+  /**
+   * Allreduce mode: the number of workers that average gradients with TF collective ops (each holds
+   * a full replica of the variables); 0 in PS mode.
+   */
+  int allReduceGroupSize();
+
   /** The device for the variable shard {@code shard} ({@code /job:ps/task:shard % numPs}). */
   DeviceSpec variableDevice(int shard);
 

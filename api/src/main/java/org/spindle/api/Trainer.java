@@ -67,7 +67,9 @@ public final class Trainer {
     if (ctx.numPs() > 0) {
       OptimizerPlacement.onDevice(opt, ctx.variableDevice(0));
     }
-    Op minimize = opt.minimize(model.loss());
+    int replicas = ctx.allReduceGroupSize();
+    Op minimize = replicas > 1 ? Collectives.minimizeAllReduced(tf, opt, model.loss(), replicas)
+        : opt.minimize(model.loss());
     Ops onVars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
     Variable<TInt64> globalStep = onVars.withName("global_step").variable(onVars.constant(0L));
     Op train = tf.withControlDependencies(java.util.List.of(minimize))
@@ -82,6 +84,9 @@ public final class Trainer {
       Map<String, Tensor> feed = input.batch(step);
       try {
         Session.Runner r = session.runner().addTarget(train).fetch(model.loss()).fetch(globalStep);
+        if (replicas > 1) {
+          r.setOptions(Collectives.runOptions());
+        }
         for (Map.Entry<String, Tensor> e : feed.entrySet()) {
           r.feed(model.inputs().get(e.getKey()), e.getValue());
         }

@@ -57,8 +57,8 @@ public final class LogisticRegressionJob extends SpindleJob {
         .metricsEverySteps(25)
         .build();
     trainer.run(ctx);
-    if (ctx.isChief()) {
-      report(ctx);
+    if (ctx.isChief() || ctx.allReduceGroupSize() > 0) {
+      report(ctx); // in allreduce mode every replica reports, so replicas can be compared
     }
   }
 
@@ -118,7 +118,7 @@ public final class LogisticRegressionJob extends SpindleJob {
       for (int j = 0; j < FEATURES; j++) {
         ws.append(j == 0 ? "" : ",").append(w[j]);
       }
-      Files.writeString(Path.of(out), "{\"heldout_loss\":" + loss + ",\"weights\":[" + ws + "],\"latest_checkpoint\":"
+      Files.writeString(Path.of(out), "{\"index\":" + ctx.index() + ",\"heldout_loss\":" + loss + ",\"weights\":[" + ws + "],\"latest_checkpoint\":"
           + ctx.latestCheckpointStep().orElse(-1) + "}\n", StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }

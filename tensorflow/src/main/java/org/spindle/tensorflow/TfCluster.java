@@ -13,6 +13,7 @@ import org.tensorflow.proto.ServerDef;
 /** The TensorFlow cluster built from Spindle's cluster spec: ServerDef and per-task session config. */
 public final class TfCluster {
   public static final String PS = "ps";
+  public static final String WORKER = "worker";
   private final Map<String, List<String>> jobs;
 
   public TfCluster(Map<String, List<String>> jobs) {
@@ -31,6 +32,10 @@ public final class TfCluster {
     return jobs;
   }
 
+  public int numWorkers() {
+    return jobs.getOrDefault(WORKER, List.of()).size();
+  }
+
   public int numPs() {
     return jobs.getOrDefault(PS, List.of()).size();
   }
@@ -44,6 +49,14 @@ public final class TfCluster {
    * so session creation never waits for absent workers.
    */
   public ServerDef serverDef(String job, int index) {
+    return serverDef(job, index, false);
+  }
+
+  /**
+   * In allreduce mode the first worker leads the collective group; without a leader in the
+   * server's default session config every task thinks it leads and the collective hangs.
+   */
+  public ServerDef serverDef(String job, int index, boolean allReduce) {
     ClusterDef.Builder cluster = ClusterDef.newBuilder();
     for (Map.Entry<String, List<String>> e : jobs.entrySet()) {
       JobDef.Builder j = JobDef.newBuilder().setName(e.getKey());
@@ -52,8 +65,13 @@ public final class TfCluster {
       }
       cluster.addJob(j);
     }
+    ConfigProto.Builder config = sessionConfig(job, index).toBuilder();
+    if (allReduce) {
+      config.setExperimental(ConfigProto.Experimental.newBuilder()
+          .setCollectiveGroupLeader("/job:" + WORKER + "/replica:0/task:0"));
+    }
     return ServerDef.newBuilder().setCluster(cluster).setJobName(job).setTaskIndex(index).setProtocol("grpc")
-        .setDefaultSessionConfig(sessionConfig(job, index)).build();
+        .setDefaultSessionConfig(config).build();
   }
 
   public ConfigProto sessionConfig(String job, int index) {

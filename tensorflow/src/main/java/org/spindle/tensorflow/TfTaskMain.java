@@ -41,9 +41,15 @@ public final class TfTaskMain {
     int index = Integer.parseInt(env.get(SpindleEnv.INDEX));
     TfCluster cluster = TfCluster.fromJson(env.get(SpindleEnv.CLUSTER_SPEC));
     int port = Integer.parseInt(env.get(SpindleEnv.TASK_PORT));
+    Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    String mode = jobConf.get("spindle.tensorflow.mode", "ps");
+    if (!mode.equals("ps") && !mode.equals("allreduce")) {
+      throw new IllegalStateException("spindle.tensorflow.mode must be ps or allreduce, got '" + mode + "'");
+    }
+    boolean allReduce = mode.equals("allreduce");
     Server server;
     try {
-      server = new Server(cluster.serverDef(role, index));
+      server = new Server(cluster.serverDef(role, index, allReduce));
       server.start();
     } catch (RuntimeException e) {
       LOG.error("the TensorFlow server for {}:{} could not start on port {}: {}", role, index, port, e.getMessage());
@@ -54,13 +60,8 @@ public final class TfTaskMain {
       server.join();
       return 0;
     }
-    Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
     // Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked).
     Map<String, String> conf = new HashMap<>(jobConf.getPropsWithPrefix(""));
-    String mode = conf.getOrDefault("spindle.tensorflow.mode", "ps");
-    if (!mode.equals("ps")) {
-      throw new IllegalStateException("spindle.tensorflow.mode=" + mode + " is not supported yet; use ps");
-    }
     String jobClass = conf.getOrDefault("spindle.job.class", "");
     if (jobClass.isBlank()) {
       throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");
@@ -68,7 +69,7 @@ public final class TfTaskMain {
     SpindleJob job = (SpindleJob) Class.forName(jobClass).getDeclaredConstructor().newInstance();
     TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
-        Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")));
+        Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")), allReduce);
     try (TaskReporter reporter = TaskReporter.fromEnvironment(env)) {
       TfTrainContext ctx = new TfTrainContext(id, cluster, "grpc://" + cluster.address(role, index), conf,
           TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), reporter::reportMetrics,

@@ -35,8 +35,12 @@ import org.tensorflow.types.TBool;
 public final class TfTrainContext implements TrainContext {
   private static final Logger LOG = LoggerFactory.getLogger(TfTrainContext.class);
 
-  /** Identity of the task. */
-  public record Identity(String appId, String role, int index, int attempt, boolean chief) {}
+  /** Identity of the task; allReduce selects the collective (allreduce) mode over PS mode. */
+  public record Identity(String appId, String role, int index, int attempt, boolean chief, boolean allReduce) {
+    public Identity(String appId, String role, int index, int attempt, boolean chief) {
+      this(appId, role, index, attempt, chief, false);
+    }
+  }
 
   private final Identity id;
   private final TfCluster cluster;
@@ -82,7 +86,8 @@ public final class TfTrainContext implements TrainContext {
   @Override public Map<String, List<String>> clusterSpec() { return cluster.jobs(); }
   @Override public Graph graph() { return graph; }
   @Override public Ops ops() { return ops; }
-  @Override public int numPs() { return cluster.numPs(); }
+  @Override public int numPs() { return id.allReduce() ? 0 : cluster.numPs(); }
+  @Override public int allReduceGroupSize() { return id.allReduce() ? cluster.numWorkers() : 0; }
 
   @Override
   public DeviceSpec variableDevice(int shard) {
@@ -103,7 +108,7 @@ public final class TfTrainContext implements TrainContext {
   @Override
   public OptionalLong initializeOrRestore() throws IOException {
     Session s = session();
-    if (!isChief()) {
+    if (!isChief() && !id.allReduce()) {
       // This worker must never run initializers: they would reset the chief's variables on the ps.
       RemoteSessions.markInitialized(s);
       awaitChiefInitialized(s);
@@ -120,6 +125,7 @@ public final class TfTrainContext implements TrainContext {
         return OptionalLong.of(c.get().step());
       }
     }
+    // In allreduce mode every replica restores or initializes its own copy (identical initializers).
     s.initialize();
     LOG.info("initialized variables (no checkpoint to restore)");
     return OptionalLong.empty();

@@ -22,15 +22,16 @@ import org.spindle.proto.TaskStatus;
 import org.spindle.training.checkpoint.CheckpointStore;
 
 /**
- * Distributed TensorFlow (PS mode, real TF Java) in containers of one YARN application: 1 ps +
- * 2 workers train the logistic-regression example with checkpoints in a file:// data lake.
+ * Distributed TensorFlow (real TF Java) in containers of one YARN application: PS mode (1 ps +
+ * 2 workers) and allreduce mode (2 workers) train the logistic-regression example with
+ * checkpoints in a file:// data lake.
  */
-class TensorFlowPsTest {
+class TensorFlowTrainingTest {
   private static MiniClusterSupport mini;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    mini = new MiniClusterSupport("TensorFlowPsTest");
+    mini = new MiniClusterSupport("TensorFlowTrainingTest");
   }
 
   @AfterAll
@@ -85,6 +86,13 @@ class TensorFlowPsTest {
     return k;
   }
 
+  private Map<String, String> allReduceJob(Path lake, Path report, int steps, int stepDelayMs) throws Exception {
+    Map<String, String> k = job(lake, report, steps, stepDelayMs, false);
+    k.keySet().removeIf(key -> key.startsWith("spindle.role.ps."));
+    k.put("spindle.tensorflow.mode", "allreduce");
+    return k;
+  }
+
   private Submitter.Submitted start(Map<String, String> keys) throws Exception {
     return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
   }
@@ -101,6 +109,48 @@ class TensorFlowPsTest {
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
     assertTrue(store.latest().orElseThrow().step() >= 300, "final checkpoint committed");
+  }
+
+  @Test
+  void allReduceReplicasEndIdenticalAndTheLossFalls() throws Exception {
+    Path lake = mini.work.resolve("lake-allreduce-" + System.nanoTime());
+    Path report = mini.newRunsFile("allreduce.report");
+    SubmitResult r = mini.await(start(allReduceJob(lake, report, 200, 0)));
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    List<String> lines = MiniClusterSupport.lines(report);
+    assertEquals(2, lines.size(), lines.toString());
+    String w0 = lines.get(0).replaceAll(".*\"weights\":(\\[[^]]*\\]).*", "$1");
+    String w1 = lines.get(1).replaceAll(".*\"weights\":(\\[[^]]*\\]).*", "$1");
+    assertEquals(w0, w1, "the two replicas end with identical weights");
+    float loss = Float.parseFloat(lines.get(0).replaceAll(".*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
+    assertTrue(loss < 0.35f, "held-out loss " + loss);
+  }
+
+  @Test
+  void allReduceKillRestartsBothWorkersAtAttemptOneFromTheCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-allreduce-kill-" + System.nanoTime());
+    Path report = mini.newRunsFile("allreduce-kill.report");
+    Submitter.Submitted job = start(allReduceJob(lake, report, 1200, 15));
+    mini.amAddress(job);
+    CheckpointStore store = new CheckpointStore(new Configuration(),
+        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+        .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false));
+    long checkpointed = store.latest().orElseThrow().step();
+    mini.kill9(mini.task(mini.jobStatus(job), "worker", 0).getContainerId());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+      return st.getGangAttempt() == 1 && mini.task(st, "worker", 0).getStep() > 0
+          && mini.task(st, "worker", 1).getStep() > 0;
+    });
+    org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(1, mini.task(st, "worker", i).getAttempt());
+      assertTrue(mini.task(st, "worker", i).getStep() >= checkpointed, "worker " + i + " resumed at "
+          + mini.task(st, "worker", i).getStep() + " < checkpoint " + checkpointed);
+    }
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
   }
 
   @Test
