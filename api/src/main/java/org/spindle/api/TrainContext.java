@@ -57,6 +57,11 @@ public interface TrainContext extends JobContext {
   /** Sends metrics to the AM (and from there to the client); never throws for a lost message. */
   void reportMetrics(long step, Map<String, Double> metrics);
 
-  /** Exports the session's graph and variables as a SavedModel to spindle.model.export-dir/{@code name}. */
-  String exportSavedModel(String name, Signature signature) throws IOException;
+  /**
+   * Exports a SavedModel to spindle.model.export-dir/{@code name}: {@code servingGraph} builds a
+   * device-free serving graph whose variables have the training names, the latest committed
+   * checkpoint is restored into it, and the result is exported with the returned signature (so the
+   * model loads anywhere, not only beside the ps). Returns the export URI.
+   */
+  String exportSavedModel(String name, java.util.function.Function<Ops, Signature> servingGraph) throws IOException;
 }

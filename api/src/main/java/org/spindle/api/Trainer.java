@@ -44,8 +44,12 @@ public final class Trainer {
   private final long steps;
   private final long checkpointEvery;
   private final long metricsEvery;
+  private final long checkpointEveryMs;
+  private final java.time.Clock clock;
 
   private Trainer(Builder b) {
+    this.checkpointEveryMs = b.checkpointEveryMs;
+    this.clock = b.clock;
     this.modelFn = b.modelFn;
     this.optimizer = b.optimizer;
     this.input = b.input;
@@ -80,6 +84,7 @@ public final class Trainer {
     ctx.reportMetrics(step, Map.of("restored_step", (double) restored.orElse(-1)));
     float loss = Float.NaN;
     long lastCheckpoint = step;
+    long lastCheckpointMs = clock.millis();
     while (step < steps) {
       Map<String, Tensor> feed = input.batch(step);
       try {
@@ -102,12 +107,15 @@ public final class Trainer {
         m.put("loss", (double) loss);
         ctx.reportMetrics(step, m);
       }
-      if (ctx.isChief() && checkpointEvery > 0 && step - lastCheckpoint >= checkpointEvery) {
+      boolean bySteps = checkpointEvery > 0 && step - lastCheckpoint >= checkpointEvery;
+      boolean byTime = checkpointEveryMs > 0 && clock.millis() - lastCheckpointMs >= checkpointEveryMs;
+      if (ctx.isChief() && (bySteps || byTime)) {
         ctx.saveCheckpoint(step);
         lastCheckpoint = step;
+        lastCheckpointMs = clock.millis();
       }
     }
-    if (ctx.isChief() && checkpointEvery > 0 && step != lastCheckpoint) {
+    if (ctx.isChief() && (checkpointEvery > 0 || checkpointEveryMs > 0) && step != lastCheckpoint) {
       ctx.saveCheckpoint(step);
     }
     return loss;
@@ -127,6 +135,8 @@ public final class Trainer {
     private long steps = 1000;
     private long checkpointEvery = 100;
     private long metricsEvery = 20;
+    private long checkpointEveryMs;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
 
     public Builder model(ModelFn fn) {
       this.modelFn = fn;
@@ -150,6 +160,17 @@ public final class Trainer {
 
     public Builder checkpointEverySteps(long n) {
       this.checkpointEvery = n;
+      return this;
+    }
+
+    /** Also checkpoint when this much time passed since the last checkpoint (0 = only by steps). */
+    public Builder checkpointEvery(java.time.Duration d) {
+      this.checkpointEveryMs = d.toMillis();
+      return this;
+    }
+
+    public Builder clock(java.time.Clock c) {
+      this.clock = c;
       return this;
     }
 

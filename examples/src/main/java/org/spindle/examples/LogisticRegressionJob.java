@@ -13,6 +13,7 @@ import org.spindle.api.Trainer;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.ndarray.Shape;
@@ -60,6 +61,9 @@ public final class LogisticRegressionJob extends SpindleJob {
     if (ctx.isChief() || ctx.allReduceGroupSize() > 0) {
       report(ctx); // in allreduce mode every replica reports, so replicas can be compared
     }
+    if (ctx.isChief() && !ctx.conf().getOrDefault("spindle.model.export-dir", "").isBlank()) {
+      ctx.exportSavedModel("logistic", LogisticRegressionJob::servingGraph);
+    }
   }
 
   private Trainer.Model model(Ops tf, TrainContext ctx) {
@@ -78,8 +82,17 @@ public final class LogisticRegressionJob extends SpindleJob {
     return new Trainer.Model(Map.of("x", x, "y", y), loss);
   }
 
+  /** The serving graph: x [n, FEATURES] -> probability [n, 1], with the training variable names. */
+  static Signature servingGraph(Ops tf) {
+    Variable<TFloat32> w = tf.withName("weights").variable(Shape.of(FEATURES, 1), TFloat32.class);
+    Variable<TFloat32> b = tf.withName("bias").variable(Shape.scalar(), TFloat32.class);
+    Placeholder<TFloat32> in = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, FEATURES)));
+    Operand<TFloat32> p = tf.math.sigmoid(tf.math.add(tf.linalg.matMul(in, w), b));
+    return Signature.builder().key(Signature.DEFAULT_KEY).input("x", in).output("probability", p).build();
+  }
+
   /** Features ~ N(0, 1); label = 1 when the planted score plus noise is positive. */
-  static Map<String, Tensor> batch(Random rnd, int n) {
+  public static Map<String, Tensor> batch(Random rnd, int n) {
     float[] xs = new float[n * FEATURES];
     float[] ys = new float[n];
     for (int i = 0; i < n; i++) {

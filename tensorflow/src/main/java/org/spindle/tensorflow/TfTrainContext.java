@@ -25,7 +25,6 @@ import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.RemoteSessions;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.op.Ops;
@@ -194,17 +193,17 @@ public final class TfTrainContext implements TrainContext {
   }
 
   @Override
-  public String exportSavedModel(String name, Signature signature) throws IOException {
+  public String exportSavedModel(String name, java.util.function.Function<Ops, Signature> servingGraph)
+      throws IOException {
     String exportDir = conf.getOrDefault("spindle.model.export-dir", "");
     if (exportDir.isBlank()) {
       throw new IllegalStateException("set spindle.model.export-dir to export a SavedModel");
     }
-    Path local = Files.createDirectories(workDir.resolve("export-" + name));
-    SavedModelBundle.exporter(local.toString()).withSession(session()).withSignature(signature).export();
-    org.apache.hadoop.fs.Path dest = new org.apache.hadoop.fs.Path(exportDir, name);
-    org.apache.hadoop.fs.FileSystem fs = dest.getFileSystem(new Configuration());
-    fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), dest);
-    return fs.makeQualified(dest).toString();
+    if (checkpoints == null) {
+      throw new IllegalStateException("set spindle.checkpoint.dir: the export is built from the latest checkpoint");
+    }
+    return ServingExport.export(checkpoints, servingGraph, workDir.resolve("export-" + name),
+        new org.apache.hadoop.fs.Path(exportDir, name));
   }
 
   private static void deleteTree(Path p) throws IOException {

@@ -59,8 +59,9 @@ class PsModeInProcessTest {
   @Test
   void trainsOnTheParameterServerCheckpointsAndRestores(@TempDir Path tmp) throws Exception {
     Path report = tmp.resolve("report.json");
+    Path models = tmp.resolve("models");
     Map<String, String> conf = Map.of("example.steps", "200", "example.report", report.toString(),
-        "example.checkpoint-every", "100");
+        "example.checkpoint-every", "100", "spindle.model.export-dir", models.toUri().toString());
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(tmp.resolve("lake").toUri()), 2, Clock.systemUTC());
     List<Long> reportedSteps = new ArrayList<>();
@@ -94,6 +95,22 @@ class PsModeInProcessTest {
     assertTrue(json.contains("\"weights\":[" + onPs[0] + ","), "ps holds the trained weights: " + json
         + " vs " + onPs[0]);
     assertTrue(onPs[0] > 0.5f && onPs[1] < -0.5f, "weights point along the planted vector");
+
+    // The exported SavedModel loads in plain local TF (no /job:ps devices) and scores fresh data.
+    try (Predictor predictor = Predictor.load(models.resolve("logistic").toUri().toString())) {
+      Map<String, org.tensorflow.Tensor> test = LogisticRegressionJob.batch(new java.util.Random(7), 1000);
+      int correct = 0;
+      try (Result r = predictor.predict(Map.of("x", test.get("x")))) {
+        TFloat32 p = (TFloat32) r.get("probability").orElseThrow();
+        TFloat32 y = (TFloat32) test.get("y");
+        for (int i = 0; i < 1000; i++) {
+          correct += (p.getFloat(i, 0) > 0.5f) == (y.getFloat(i, 0) > 0.5f) ? 1 : 0;
+        }
+      } finally {
+        test.values().forEach(org.tensorflow.Tensor::close);
+      }
+      assertTrue(correct > 900, "accuracy of the exported model: " + correct + "/1000");
+    }
 
     // A restarted chief restores the committed checkpoint and continues from its global step.
     TfTrainContext again = new TfTrainContext(new TfTrainContext.Identity("app", "worker", 0, 1, true), cluster,

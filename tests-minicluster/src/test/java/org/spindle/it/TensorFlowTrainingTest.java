@@ -101,7 +101,10 @@ class TensorFlowTrainingTest {
   void psModeTrainsFromTheLocalizedTensorFlowArchiveToALowLossWithCheckpointsInTheDataLake() throws Exception {
     Path lake = mini.work.resolve("lake-train-" + System.nanoTime());
     Path report = mini.newRunsFile("train.report");
-    SubmitResult r = mini.await(start(job(lake, report, 300, 0, true)));
+    Path models = mini.work.resolve("models-" + System.nanoTime());
+    Map<String, String> keys = job(lake, report, 300, 0, true);
+    keys.put("spindle.model.export-dir", models.toUri().toString());
+    SubmitResult r = mini.await(start(keys));
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     String json = Files.readString(report);
     float loss = Float.parseFloat(json.replaceAll("(?s).*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
@@ -109,6 +112,23 @@ class TensorFlowTrainingTest {
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
     assertTrue(store.latest().orElseThrow().step() >= 300, "final checkpoint committed");
+    // The chief's SavedModel scores fresh data in this (separate) JVM.
+    try (org.spindle.tensorflow.Predictor p = org.spindle.tensorflow.Predictor.load(
+        models.resolve("logistic").toUri().toString())) {
+      Map<String, org.tensorflow.Tensor> test =
+          org.spindle.examples.LogisticRegressionJob.batch(new java.util.Random(3), 1000);
+      int correct = 0;
+      try (org.tensorflow.Result res = p.predict(Map.of("x", test.get("x")))) {
+        org.tensorflow.types.TFloat32 prob = (org.tensorflow.types.TFloat32) res.get("probability").orElseThrow();
+        org.tensorflow.types.TFloat32 y = (org.tensorflow.types.TFloat32) test.get("y");
+        for (int i = 0; i < 1000; i++) {
+          correct += (prob.getFloat(i, 0) > 0.5f) == (y.getFloat(i, 0) > 0.5f) ? 1 : 0;
+        }
+      } finally {
+        test.values().forEach(org.tensorflow.Tensor::close);
+      }
+      assertTrue(correct > 900, "accuracy " + correct + "/1000");
+    }
   }
 
   @Test
