@@ -91,6 +91,16 @@ public final class LogisticRegressionJob extends SpindleJob {
     return Signature.builder().key(Signature.DEFAULT_KEY).input("x", in).output("probability", p).build();
   }
 
+  /** Share of rows whose predicted probability falls on the same side of 0.5 as the label. */
+  public static double accuracy(TFloat32 probabilities, TFloat32 labels) {
+    long n = labels.shape().get(0);
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      correct += (probabilities.getFloat(i, 0) > 0.5f) == (labels.getFloat(i, 0) > 0.5f) ? 1 : 0;
+    }
+    return (double) correct / n;
+  }
+
   /** Features ~ N(0, 1); label = 1 when the planted score plus noise is positive. */
   public static Map<String, Tensor> batch(Random rnd, int n) {
     float[] xs = new float[n * FEATURES];
