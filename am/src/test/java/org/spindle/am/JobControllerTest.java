@@ -211,6 +211,17 @@ class JobControllerTest {
   }
 
   @Test
+  void anEvaluatorFailureNeverFailsTheJob() {
+    start(Map.of("spindle.role.evaluator.command", "e"));
+    allocateAll();
+    Container eval = driver.container("evaluator");
+    controller.onAllocated(List.of(eval));
+    controller.onCompleted(List.of(FakeClusterDriver.exit(eval.getId(), 1)));
+    assertNull(driver.finalStatus, "evaluator is outside the gang and untracked");
+    assertEquals("FAILED", task("evaluator", 0).state());
+  }
+
+  @Test
   void barrierTimesOutNamingMissingTasks() {
     start(Map.of("spindle.task.registration-timeout", "10s"));
     allocateAll();

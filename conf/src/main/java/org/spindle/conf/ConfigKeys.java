@@ -45,6 +45,7 @@ public final class ConfigKeys {
   public static final String CHECKPOINT_DIR = "spindle.checkpoint.dir";
   public static final String CHECKPOINT_KEEP = "spindle.checkpoint.keep";
   public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
+  public static final String EVALUATOR_INTERVAL = "spindle.evaluator.interval";
 
   // Per-role suffixes: spindle.role.<name>.<suffix>
   public static final String ROLE_INSTANCES = "instances";
@@ -67,7 +68,7 @@ public final class ConfigKeys {
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
       CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, CHECKPOINT_DIR,
-      CHECKPOINT_KEEP, MODEL_EXPORT_DIR);
+      CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL);
 
   public static final List<String> ROLE_SUFFIXES = List.of(
       ROLE_INSTANCES, ROLE_MEMORY, ROLE_VCORES, ROLE_GPUS, ROLE_NODE_LABEL, ROLE_MAX_RESTARTS,

@@ -66,6 +66,23 @@ public final class LogisticRegressionJob extends SpindleJob {
     }
   }
 
+  @Override
+  public void buildEvaluation(TrainContext ctx) {
+    model(ctx.ops(), ctx);
+  }
+
+  /** Held-out loss of the restored checkpoint on a fixed test set. */
+  @Override
+  public Map<String, Double> evaluate(TrainContext ctx, long checkpointStep) {
+    Map<String, Tensor> test = batch(new Random(42), 4096);
+    try (Result r = ctx.session().runner().feed(x, (TFloat32) test.get("x")).feed(y, (TFloat32) test.get("y"))
+        .fetch(heldOutLoss).run()) {
+      return Map.of("eval_loss", (double) ((TFloat32) r.get(0)).getFloat());
+    } finally {
+      test.values().forEach(Tensor::close);
+    }
+  }
+
   private Trainer.Model model(Ops tf, TrainContext ctx) {
     Ops vars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
     weights = vars.withName("weights").variable(vars.zeros(vars.constant(new long[] {FEATURES, 1}), TFloat32.class));

@@ -36,9 +36,14 @@ public final class TfTaskMain {
     System.exit(code); // TF server threads never end on their own
   }
 
+  static final String EVALUATOR = "evaluator";
+
   static int run(Map<String, String> env) throws Exception {
     String role = env.get(SpindleEnv.ROLE);
     int index = Integer.parseInt(env.get(SpindleEnv.INDEX));
+    if (role.equals(EVALUATOR)) {
+      return evaluator(env, role, index);
+    }
     TfCluster cluster = TfCluster.fromJson(env.get(SpindleEnv.CLUSTER_SPEC));
     int port = Integer.parseInt(env.get(SpindleEnv.TASK_PORT));
     Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
@@ -60,13 +65,8 @@ public final class TfTaskMain {
       server.join();
       return 0;
     }
-    // Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked).
-    Map<String, String> conf = new HashMap<>(jobConf.getPropsWithPrefix(""));
-    String jobClass = conf.getOrDefault("spindle.job.class", "");
-    if (jobClass.isBlank()) {
-      throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");
-    }
-    SpindleJob job = (SpindleJob) Class.forName(jobClass).getDeclaredConstructor().newInstance();
+    Map<String, String> conf = jobConf(jobConf);
+    SpindleJob job = userJob(conf);
     TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
         Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")), allReduce);
@@ -80,6 +80,34 @@ public final class TfTaskMain {
         job.shutdown(ctx);
         ctx.close();
       }
+    }
+    return 0;
+  }
+
+  /** Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked). */
+  private static Map<String, String> jobConf(Configuration jobConf) {
+    return new HashMap<>(jobConf.getPropsWithPrefix(""));
+  }
+
+  private static SpindleJob userJob(Map<String, String> conf) throws ReflectiveOperationException {
+    String jobClass = conf.getOrDefault("spindle.job.class", "");
+    if (jobClass.isBlank()) {
+      throw new IllegalStateException("spindle.job.class is not set: name your SpindleJob subclass");
+    }
+    return (SpindleJob) Class.forName(jobClass).getDeclaredConstructor().newInstance();
+  }
+
+  private static int evaluator(Map<String, String> env, String role, int index) throws Exception {
+    Map<String, String> conf = jobConf(new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of()));
+    SpindleJob job = userJob(conf);
+    TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
+        Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")), false);
+    try (TaskReporter reporter = TaskReporter.fromEnvironment(env)) {
+      TfTrainContext ctx = new TfTrainContext(id, new TfCluster(Map.of()), null, conf, TfTrainContext.storeFor(conf),
+          Path.of("").toAbsolutePath(), reporter::reportMetrics, Duration.ZERO);
+      EvaluatorLoop.run(job, ctx, Duration.ofMillis(
+          new Configuration(false).getTimeDuration("x", conf.getOrDefault("spindle.evaluator.interval", "10s"),
+              java.util.concurrent.TimeUnit.MILLISECONDS)));
     }
     return 0;
   }

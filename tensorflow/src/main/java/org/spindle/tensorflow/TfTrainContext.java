@@ -99,7 +99,9 @@ public final class TfTrainContext implements TrainContext {
   @Override
   public synchronized Session session() {
     if (session == null) {
-      session = RemoteSessions.create(graph, target, cluster.sessionConfig(id.role(), id.index()));
+      // The evaluator has no TF server: it evaluates checkpoints in a local session.
+      session = target == null ? new Session(graph, false)
+          : RemoteSessions.create(graph, target, cluster.sessionConfig(id.role(), id.index()));
     }
     return session;
   }
@@ -177,6 +179,21 @@ public final class TfTrainContext implements TrainContext {
     session().save(local.resolve("model").toString());
     checkpoints.commit(step, local);
     deleteTree(local);
+  }
+
+  /** Restores the newest committed checkpoint into the session; its step, or empty when there is none. */
+  public OptionalLong restoreLatest() throws IOException {
+    if (checkpoints == null) {
+      return OptionalLong.empty();
+    }
+    Path local = Files.createDirectories(workDir.resolve("restore-" + System.nanoTime()));
+    java.util.Optional<Checkpoint> c = checkpoints.restoreLatest(local);
+    if (c.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    session().restore(local.resolve("model").toString());
+    deleteTree(local);
+    return OptionalLong.of(c.get().step());
   }
 
   @Override

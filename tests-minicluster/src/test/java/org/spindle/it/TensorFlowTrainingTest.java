@@ -175,7 +175,11 @@ class TensorFlowTrainingTest {
   void aKilledWorkerRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
     Path lake = mini.work.resolve("lake-kill-" + System.nanoTime());
     Path report = mini.newRunsFile("kill.report");
-    Submitter.Submitted job = start(job(lake, report, 1500, 15, false));
+    Map<String, String> keys = job(lake, report, 1500, 15, false);
+    keys.put("spindle.role.evaluator.main-class", "org.spindle.tensorflow.TfTaskMain");
+    keys.put("spindle.role.evaluator.memory", "1024");
+    keys.put("spindle.evaluator.interval", "1s");
+    Submitter.Submitted job = start(keys);
     mini.amAddress(job);
     CheckpointStore store = new CheckpointStore(new Configuration(),
         new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
@@ -198,6 +202,12 @@ class TensorFlowTrainingTest {
       assertTrue(resumedAt >= checkpointed, "worker " + i + " resumed at step " + resumedAt
           + ", before the checkpointed step " + checkpointed);
     }
+    // The evaluator, outside the gang, kept its attempt and evaluates committed checkpoints.
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
+        mini.task(mini.jobStatus(job), "evaluator", 0).getMetricsMap().containsKey("eval_loss"));
+    TaskStatus eval = mini.task(mini.jobStatus(job), "evaluator", 0);
+    assertEquals(0, eval.getAttempt(), "a gang restart does not touch the evaluator");
+    assertTrue(eval.getMetricsMap().get("checkpoint_step") >= 100, eval.toString());
     SubmitResult r = mini.await(job);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     assertTrue(store.latest().orElseThrow().step() >= 1500);
