@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +22,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -50,7 +53,11 @@ public final class CheckpointStore {
       throw new IllegalArgumentException("must keep at least one checkpoint, got " + keep);
     }
     this.conf = conf;
-    this.fs = root.getFileSystem(conf);
+    FileSystem f = root.getFileSystem(conf);
+    // file:// goes through the raw local file system: the manifest carries our own CRCs, and the
+    // checksumming wrapper's .crc side files cannot be renamed atomically with their data files
+    // (a reader racing a pointer swap would see a checksum error).
+    this.fs = f instanceof LocalFileSystem local ? local.getRawFileSystem() : f;
     this.root = fs.makeQualified(root);
     this.keep = keep;
     this.clock = clock;
@@ -117,8 +124,13 @@ public final class CheckpointStore {
     try (OutputStream out = fs.create(tmp, false)) {
       out.write(dirName(step).getBytes(StandardCharsets.UTF_8));
     }
-    FileContext fc = FileContext.getFileContext(root.toUri(), conf);
-    fc.rename(tmp, new Path(root, LATEST), Options.Rename.OVERWRITE);
+    Path latest = new Path(root, LATEST);
+    if (fs instanceof RawLocalFileSystem) {
+      Files.move(java.nio.file.Path.of(tmp.toUri()), java.nio.file.Path.of(latest.toUri()),
+          StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      FileContext.getFileContext(root.toUri(), conf).rename(tmp, latest, Options.Rename.OVERWRITE);
+    }
   }
 
   /** Keeps the newest {@code keep} checkpoints. */
@@ -187,6 +199,8 @@ public final class CheckpointStore {
     if (fs.exists(pointer)) {
       try (InputStream in = fs.open(pointer)) {
         out.add(new Path(root, new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()));
+      } catch (IOException e) {
+        LOG.warn("cannot read {} ({}); scanning for checkpoints instead", pointer, e.toString());
       }
     }
     for (long step : committedSteps()) {
