@@ -60,8 +60,4 @@ final class GangBarrier {
     }
     waiters.clear();
   }
-
-  boolean isEmpty() {
-    return waiters.isEmpty();
-  }
 }

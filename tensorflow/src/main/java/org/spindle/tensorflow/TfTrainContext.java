@@ -117,14 +117,9 @@ public final class TfTrainContext implements TrainContext {
       LOG.info("the chief's variables are ready on the ps; initialized {} local variable(s)", local);
       return OptionalLong.empty();
     }
-    if (checkpoints != null) {
-      Path local = Files.createDirectories(workDir.resolve("restore-" + System.nanoTime()));
-      java.util.Optional<Checkpoint> c = checkpoints.restoreLatest(local);
-      if (c.isPresent()) {
-        s.restore(local.resolve("model").toString());
-        LOG.info("restored checkpoint of step {} from {}", c.get().step(), c.get().dir());
-        return OptionalLong.of(c.get().step());
-      }
+    OptionalLong restored = restoreLatest();
+    if (restored.isPresent()) {
+      return restored;
     }
     // In allreduce mode every replica restores or initializes its own copy (identical initializers).
     s.initialize();
@@ -193,6 +188,7 @@ public final class TfTrainContext implements TrainContext {
     }
     session().restore(local.resolve("model").toString());
     deleteTree(local);
+    LOG.info("restored checkpoint of step {} from {}", c.get().step(), c.get().dir());
     return OptionalLong.of(c.get().step());
   }
 
