@@ -54,6 +54,12 @@ public interface TrainContext extends JobContext {
   /** The latest committed checkpoint's step in the data lake, if any. */
   OptionalLong latestCheckpointStep() throws IOException;
 
+  /**
+   * The DataFrame {@code preTrain} returned, streamed from Spark to this worker as Arrow batches
+   * (spindle.feed.*). Throws if the job feeds nothing to this role.
+   */
+  InputFeed inputFeed();
+
   /** Sends metrics to the AM (and from there to the client); never throws for a lost message. */
   void reportMetrics(long step, Map<String, Double> metrics);
 

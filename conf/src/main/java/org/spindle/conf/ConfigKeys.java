@@ -47,6 +47,21 @@ public final class ConfigKeys {
   public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
   public static final String EVALUATOR_INTERVAL = "spindle.evaluator.interval";
 
+  public static final String FEED_ROLES = "spindle.feed.roles";
+  public static final String FEED_LABEL_COLUMN = "spindle.feed.label-column";
+  public static final String FEED_BUFFER_BYTES = "spindle.feed.buffer-bytes";
+  public static final String FEED_BATCH_ROWS = "spindle.feed.batch-rows";
+  public static final String FEED_EPOCHS = "spindle.feed.epochs";
+  public static final String FEED_MODE = "spindle.feed.mode";
+  public static final String FEED_FILES_DIR = "spindle.feed.files-dir";
+  public static final String FEED_WORKER_WAIT = "spindle.feed.worker-wait";
+
+  public static final String SPARK_DRIVER_ROLE = "spindle.spark.driver-role";
+  public static final String SPARK_EXECUTOR_ROLE = "spindle.spark.executor-role";
+  public static final String SPARK_KEEP_EXECUTORS = "spindle.spark.keep-executors";
+  public static final String SPARK_EXECUTOR_CORES = "spindle.spark.executor-cores";
+  public static final String SPARK_CONF_PREFIX = "spindle.spark.conf.";
+
   // Per-role suffixes: spindle.role.<name>.<suffix>
   public static final String ROLE_INSTANCES = "instances";
   public static final String ROLE_MEMORY = "memory";
@@ -59,6 +74,7 @@ public final class ConfigKeys {
   public static final String ROLE_ARGS = "args";
   public static final String ROLE_GANG = "gang";
   public static final String ROLE_JAVA_OPTS = "java-opts";
+  public static final String ROLE_PORTS = "ports";
   /** spindle.role.<name>.env.<VAR> */
   public static final String ROLE_ENV = "env";
 
@@ -68,11 +84,13 @@ public final class ConfigKeys {
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, CONTAINER_JAVA_HOME,
       CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, CHECKPOINT_DIR,
-      CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL);
+      CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,
+      FEED_BATCH_ROWS, FEED_EPOCHS, FEED_MODE, FEED_FILES_DIR, FEED_WORKER_WAIT, SPARK_DRIVER_ROLE,
+      SPARK_EXECUTOR_ROLE, SPARK_KEEP_EXECUTORS, SPARK_EXECUTOR_CORES);
 
   public static final List<String> ROLE_SUFFIXES = List.of(
       ROLE_INSTANCES, ROLE_MEMORY, ROLE_VCORES, ROLE_GPUS, ROLE_NODE_LABEL, ROLE_MAX_RESTARTS,
-      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG, ROLE_JAVA_OPTS);
+      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG, ROLE_JAVA_OPTS, ROLE_PORTS);
 
   /** The templated name under which spindle-default.xml documents a role key. */
   public static String roleTemplate(String suffix) {
@@ -82,6 +100,9 @@ public final class ConfigKeys {
   public static String roleKey(String role, String suffix) {
     return ROLE_PREFIX + role + "." + suffix;
   }
+
+  /** The templated name of the Spark configuration pass-through family. */
+  public static final String SPARK_CONF_TEMPLATE = SPARK_CONF_PREFIX + "{name}";
 
   /** The templated name of the env key family. */
   public static final String ROLE_ENV_TEMPLATE = ROLE_PREFIX + ROLE_PLACEHOLDER + ".env.{name}";

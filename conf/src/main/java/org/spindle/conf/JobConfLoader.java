@@ -81,6 +81,7 @@ public final class JobConfLoader {
     for (String role : roleNames(conf, problems)) {
       roles.put(role, parseRole(role, f, problems));
     }
+    addFeedPorts(conf, roles, problems);
     if (roles.isEmpty()) {
       problems.add("no roles defined: set at least spindle.role.<name>.instances and "
           + "spindle.role.<name>.command (or .main-class)");
@@ -169,7 +170,7 @@ public final class JobConfLoader {
     }
     String gangValue = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_GANG), "");
     boolean gang = gangValue.isEmpty()
-        ? !(role.equals("evaluator") || role.equals("spark-executor"))
+        ? !(role.equals("evaluator") || role.equals("spark-executor") || role.equals("spark-driver"))
         : Boolean.parseBoolean(gangValue);
     Map<String, String> env = new LinkedHashMap<>();
     String envPrefix = ConfigKeys.roleKey(role, ConfigKeys.ROLE_ENV) + ".";
@@ -190,7 +191,49 @@ public final class JobConfLoader {
         args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
         gang,
         f.roleString(role, ConfigKeys.ROLE_JAVA_OPTS),
-        env);
+        env,
+        ports(role, conf.getTrimmedStrings(ConfigKeys.roleKey(role, ConfigKeys.ROLE_PORTS)), problems));
+  }
+
+  /** With a Spark driver role, every feed role's tasks get the port named feed. */
+  private static void addFeedPorts(Configuration conf, Map<String, RoleSpec> roles, List<String> problems) {
+    String driver = conf.getTrimmed(ConfigKeys.SPARK_DRIVER_ROLE, "spark-driver");
+    if (!roles.containsKey(driver)) {
+      return;
+    }
+    List<String> feedRoles = Arrays.asList(conf.getTrimmedStrings(ConfigKeys.FEED_ROLES, "worker"));
+    List<String> missing = new ArrayList<>();
+    for (String r : feedRoles) {
+      RoleSpec spec = roles.get(r);
+      if (spec == null) {
+        missing.add(r);
+        continue;
+      }
+      if (!spec.ports().contains("feed")) {
+        List<String> ports = new ArrayList<>(spec.ports());
+        ports.add("feed");
+        roles.put(r, new RoleSpec(spec.name(), spec.instances(), spec.memoryMb(), spec.vcores(), spec.gpus(),
+            spec.nodeLabel(), spec.maxRestarts(), spec.mainClass(), spec.command(), spec.args(), spec.gang(),
+            spec.javaOpts(), spec.env(), ports));
+      }
+    }
+    if (!missing.isEmpty()) {
+      problems.add(ConfigKeys.FEED_ROLES + " names " + missing + ", which this job does not define (its roles: "
+          + roles.keySet() + "); the Spark driver would have nobody to feed");
+    }
+  }
+
+  private static List<String> ports(String role, String[] names, List<String> problems) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String n : names) {
+      if (!n.matches("[a-z][a-z0-9_]*") || n.equals("task")) {
+        problems.add(ConfigKeys.roleKey(role, ConfigKeys.ROLE_PORTS) + ": port name '" + n
+            + "' is invalid: use lower-case letters, digits and '_' (and not 'task', which every task has)");
+      } else if (!out.contains(n)) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private static RestartMode parseRestartMode(String value, List<String> problems) {

@@ -76,6 +76,9 @@ public final class KeyCatalog {
     if (entries.containsKey(key)) {
       return !key.contains("{");
     }
+    if (key.startsWith(ConfigKeys.SPARK_CONF_PREFIX) && key.length() > ConfigKeys.SPARK_CONF_PREFIX.length()) {
+      return true;
+    }
     String[] role = RoleKeys.split(key);
     if (role == null) {
       return false;
@@ -95,7 +98,7 @@ public final class KeyCatalog {
         if (role != null && !name.contains("{name}")) {
           candidates.add(name.replace(ConfigKeys.ROLE_PLACEHOLDER, role[0]));
         }
-      } else {
+      } else if (!name.contains("{")) {
         candidates.add(name);
       }
     }

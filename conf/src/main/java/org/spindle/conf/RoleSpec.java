@@ -17,11 +17,13 @@ public record RoleSpec(
     List<String> args,
     boolean gang,
     String javaOpts,
-    Map<String, String> env) {
+    Map<String, String> env,
+    List<String> ports) {
 
   public RoleSpec {
     args = List.copyOf(args);
     env = Map.copyOf(env);
+    ports = List.copyOf(ports);
   }
 
   public boolean runsCommand() {

@@ -22,6 +22,7 @@ class ConfigKeysSyncTest {
       declared.add(ConfigKeys.roleTemplate(suffix));
     }
     declared.add(ConfigKeys.ROLE_ENV_TEMPLATE);
+    declared.add(ConfigKeys.SPARK_CONF_TEMPLATE);
     assertEquals(declared, new TreeSet<>(catalog.entries().keySet()));
   }
 

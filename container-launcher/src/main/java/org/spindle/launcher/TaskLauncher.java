@@ -68,16 +68,22 @@ public final class TaskLauncher {
     LOG.info("task {} attempt {} generation {} starting in {}", env.task(), env.attempt(), env.generation(),
         env.containerId());
 
-    // Bind first, then register the bound port (no race between registering and binding).
-    ServerSocket reserved = new ServerSocket();
-    reserved.bind(new InetSocketAddress(0));
-    int port = reserved.getLocalPort();
+    // Bind first, then register the bound ports (no race between registering and binding).
+    Map<String, ServerSocket> reserved = new LinkedHashMap<>();
+    for (String name : portNames(role)) {
+      ServerSocket s = new ServerSocket();
+      s.bind(new InetSocketAddress(0));
+      reserved.put(name, s);
+    }
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    reserved.forEach((name, s) -> ports.put(name, s.getLocalPort()));
+    int port = ports.get(ClusterSpec.TASK_PORT);
 
     try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret);
          CuratorFramework zk = ZkRegistry.connect(env.zkConnect(), secret, env.appId(), spec.zkSessionTimeoutMs())) {
       RegisterResponse reg = am.stub(30, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setTask(id)
-          .setHost(env.host()).putPorts(ClusterSpec.TASK_PORT, port).setContainerId(env.containerId()).build());
-      new ZkRegistry(zk, env.appId()).registerTask(env.attempt(), env.role(), env.index(), endpointJson(env, port));
+          .setHost(env.host()).putAllPorts(ports).setContainerId(env.containerId()).build());
+      new ZkRegistry(zk, env.appId()).registerTask(env.attempt(), env.role(), env.index(), endpointJson(env, ports));
       // Heartbeat from registration on: waiting at the gang barrier is not silence.
       AtomicReference<Process> child = new AtomicReference<>();
       ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child);
@@ -85,6 +91,7 @@ public final class TaskLauncher {
       Map<String, String> childEnv = new HashMap<>(sysEnv);
       childEnv.putAll(role.env());
       childEnv.put(SpindleEnv.TASK_PORT, Integer.toString(port));
+      ports.forEach((name, p) -> childEnv.put(portEnv(name), Integer.toString(p)));
       if (reg.getInGang()) {
         try {
           ClusterSpecResponse cs = am.stub(spec.registrationTimeoutMs() + 30_000, TimeUnit.MILLISECONDS)
@@ -98,7 +105,9 @@ public final class TaskLauncher {
           return EXIT_BARRIER_FAILED;
         }
       }
-      reserved.close();
+      for (ServerSocket s : reserved.values()) {
+        s.close();
+      }
       Process process = UserProcess.start(role, childEnv);
       child.set(process);
       if (stopRequested) {
@@ -149,10 +158,23 @@ public final class TaskLauncher {
     }
   }
 
-  private static String endpointJson(TaskEnv env, int port) {
+  /** "task" first, then the role's named ports. */
+  static List<String> portNames(RoleSpec role) {
+    List<String> names = new java.util.ArrayList<>();
+    names.add(ClusterSpec.TASK_PORT);
+    names.addAll(role.ports());
+    return names;
+  }
+
+  /** SPINDLE_PORT_FEED for "feed". */
+  static String portEnv(String name) {
+    return "SPINDLE_PORT_" + name.toUpperCase(java.util.Locale.ROOT);
+  }
+
+  private static String endpointJson(TaskEnv env, Map<String, Integer> ports) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("host", env.host());
-    m.put("ports", Map.of(ClusterSpec.TASK_PORT, port));
+    m.put("ports", ports);
     m.put("generation", env.generation());
     m.put("containerId", env.containerId());
     return new Gson().toJson(m);

@@ -12,6 +12,7 @@ import org.spindle.am.control.TaskReporter;
 import org.spindle.api.SpindleJob;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.SpindleEnv;
+import org.spindle.tensorflow.feed.FeedEndpoint;
 import org.tensorflow.Server;
 
 /**
@@ -70,10 +71,14 @@ public final class TfTaskMain {
     TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
         Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")), allReduce);
-    try (TaskReporter reporter = TaskReporter.fromEnvironment(env)) {
+    try (TaskReporter reporter = TaskReporter.fromEnvironment(env);
+         FeedEndpoint feed = FeedEndpoint.startIfFed(env, conf)) {
       TfTrainContext ctx = new TfTrainContext(id, cluster, "grpc://" + cluster.address(role, index), conf,
           TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), reporter::reportMetrics,
           Duration.ofMinutes(5));
+      if (feed != null) {
+        ctx.attachFeed(feed.workerFeed());
+      }
       try {
         job.train(ctx);
       } finally {

@@ -52,6 +52,7 @@ public final class TfTrainContext implements TrainContext {
   private final Graph graph = new Graph();
   private final Ops ops = Ops.create(graph);
   private Session session;
+  private org.spindle.api.InputFeed feed;
 
   public TfTrainContext(Identity id, TfCluster cluster, String target, Map<String, String> conf,
                         CheckpointStore checkpoints, Path workDir, BiConsumer<Long, Map<String, Double>> metricsSink,
@@ -64,6 +65,20 @@ public final class TfTrainContext implements TrainContext {
     this.workDir = workDir;
     this.metricsSink = metricsSink;
     this.chiefWait = chiefWait;
+  }
+
+  /** The feed this worker reads (set when the job feeds this role). */
+  public void attachFeed(org.spindle.api.InputFeed feed) {
+    this.feed = feed;
+  }
+
+  @Override
+  public org.spindle.api.InputFeed inputFeed() {
+    if (feed == null) {
+      throw new IllegalStateException("nothing is fed to " + id.role() + ":" + id.index() + ": preTrain must return a "
+          + "DataFrame, a spark-driver role must run it, and spindle.feed.roles must list '" + id.role() + "'");
+    }
+    return feed;
   }
 
   /** A checkpoint store for spindle.checkpoint.dir, or null when checkpoints are off. */

@@ -98,7 +98,7 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
     for (TaskView t : v.tasks()) {
       b.addTasks(TaskStatus.newBuilder().setRole(t.role()).setIndex(t.index()).setState(t.state())
           .setContainerId(t.containerId()).setHost(t.host()).setRestarts(t.restarts()).setAttempt(t.attempt())
-          .setStep(t.step()).putAllMetrics(t.metrics()));
+          .setStep(t.step()).putAllMetrics(t.metrics()).putAllPorts(t.ports()).setGeneration(t.generation()));
     }
     return b.build();
   }

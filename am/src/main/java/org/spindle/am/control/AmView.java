@@ -1,0 +1,60 @@
+package org.spindle.am.control;
+
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.spindle.am.security.AppSecret;
+import org.spindle.conf.SpindleEnv;
+import org.spindle.proto.JobStatusRequest;
+import org.spindle.proto.JobStatusResponse;
+import org.spindle.proto.TaskStatus;
+
+/**
+ * The job as the AM sees it, for code inside task containers (the Spark driver finding its
+ * workers, executors finding their driver). JDK types only, so code outside spindle.jar can call
+ * it whatever the jar relocated.
+ */
+public final class AmView implements AutoCloseable {
+  private final ControlPlaneClient client;
+
+  /** One task: its state, where it runs and the ports it registered. */
+  public record TaskInfo(String role, int index, String state, String host, Map<String, Integer> ports,
+                         int generation, int attempt, String containerId) {
+    public boolean isRunning() {
+      return state.equals("RUNNING") || state.equals("REGISTERED");
+    }
+  }
+
+  public record JobInfo(String state, List<TaskInfo> tasks) {}
+
+  private AmView(ControlPlaneClient client) {
+    this.client = client;
+  }
+
+  public static AmView fromEnvironment(Map<String, String> env) throws IOException {
+    return new AmView(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser()));
+  }
+
+  /** The job's state and tasks; throws IOException when the AM cannot be reached. */
+  public JobInfo job() throws IOException {
+    try {
+      JobStatusResponse r = client.stub(30, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
+      List<TaskInfo> tasks = new ArrayList<>();
+      for (TaskStatus t : r.getTasksList()) {
+        tasks.add(new TaskInfo(t.getRole(), t.getIndex(), t.getState(), t.getHost(), Map.copyOf(t.getPortsMap()),
+            t.getGeneration(), t.getAttempt(), t.getContainerId()));
+      }
+      return new JobInfo(r.getState(), tasks);
+    } catch (StatusRuntimeException e) {
+      throw new IOException("the ApplicationMaster did not answer: " + e.getStatus(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

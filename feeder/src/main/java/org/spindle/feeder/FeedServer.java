@@ -1,0 +1,254 @@
+package org.spindle.feeder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.arrow.flight.Action;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.feeder.FeedProtocol.PartitionKey;
+
+/**
+ * The Arrow Flight endpoint a TensorFlow worker hosts. Spark tasks put partitions into it; the
+ * batches go into a byte-bounded {@link FeedBuffer} that the trainer reads through a {@link
+ * FeedReader}. While the buffer is full the put handler stops reading, gRPC flow control stops
+ * the sender, and the Spark task blocks: memory stays bounded and nothing times out.
+ *
+ * <p>Exactly once per epoch: the endpoint counts the batches it accepted of each partition, and a
+ * sender that retries a partition (its Spark task failed half way) first asks for that count and
+ * skips those batches. An epoch ends only when the feeding side says so and every partition it
+ * names is complete here.
+ */
+public final class FeedServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeedServer.class);
+
+  private final FeedBuffer buffer;
+  private final String incarnation = UUID.randomUUID().toString();
+  private final Map<PartitionKey, PartState> parts = new HashMap<>();
+  private final FlightServer server;
+  private Schema schema;
+  private boolean finished;
+
+  private static final class PartState {
+    int batches;
+    long rows;
+    boolean complete;
+    boolean active;
+  }
+
+  private FeedServer(BufferAllocator allocator, String bindHost, int port, String secret, FeedBuffer buffer)
+      throws IOException {
+    this.buffer = buffer;
+    this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, port), new Producer())
+        .headerAuthenticator(FeedAuth.authenticator(secret))
+        .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new IOException("the feed endpoint could not bind " + bindHost + ":" + port
+          + " (is another process on that port?): " + e.getMessage(), e);
+    }
+  }
+
+  /** Starts the endpoint on {@code port} (0 picks one) of all interfaces. */
+  public static FeedServer start(BufferAllocator allocator, int port, String secret, FeedBuffer buffer)
+      throws IOException {
+    return new FeedServer(allocator, "0.0.0.0", port, secret, buffer);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public String incarnation() {
+    return incarnation;
+  }
+
+  public FeedBuffer buffer() {
+    return buffer;
+  }
+
+  /** The schema of the first partition, null before any arrived. */
+  public synchronized Schema schema() {
+    return schema;
+  }
+
+  private synchronized PartState begin(PartitionKey key) {
+    PartState st = parts.computeIfAbsent(key, k -> new PartState());
+    if (st.active) {
+      throw CallStatus.ALREADY_EXISTS.withDescription("partition " + key.partition() + " of epoch "
+          + key.epoch() + " is being fed by another sender").toRuntimeException();
+    }
+    if (st.complete) {
+      throw CallStatus.ALREADY_EXISTS.withDescription("partition " + key.partition() + " of epoch "
+          + key.epoch() + " is already complete on this worker").toRuntimeException();
+    }
+    st.active = true;
+    return st;
+  }
+
+  private synchronized void checkSchema(Schema s) {
+    if (schema == null) {
+      schema = s;
+    } else if (!schema.equals(s)) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("a partition's schema " + s
+          + " differs from the first partition's " + schema).toRuntimeException();
+    }
+  }
+
+  private synchronized void counted(PartState st, int rows) {
+    st.batches++;
+    st.rows += rows;
+  }
+
+  private synchronized void end(PartState st, boolean complete) {
+    st.active = false;
+    st.complete = complete;
+  }
+
+  private synchronized FeedProtocol.Progress progress(PartitionKey key) {
+    PartState st = parts.get(key);
+    return st == null ? new FeedProtocol.Progress(0, false, false)
+        : new FeedProtocol.Progress(st.batches, st.complete, st.active);
+  }
+
+  private synchronized FeedProtocol.EpochSummary endEpoch(FeedProtocol.EndEpoch req) {
+    List<Integer> missing = new ArrayList<>();
+    long rows = 0;
+    int batches = 0;
+    for (int p : req.partitions()) {
+      PartState st = parts.get(new PartitionKey(req.epoch(), p));
+      if (st == null || !st.complete) {
+        missing.add(p);
+      } else {
+        rows += st.rows;
+        batches += st.batches;
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("epoch " + req.epoch() + " cannot end on this worker: "
+          + "partitions " + missing + " are not complete here").toRuntimeException();
+    }
+    buffer.putMarker(new FeedItem.EpochEnd(req.epoch(), rows));
+    LOG.info("epoch {} complete: {} partitions, {} batches, {} rows", req.epoch(), req.partitions().size(),
+        batches, rows);
+    return new FeedProtocol.EpochSummary(rows, batches);
+  }
+
+  private final java.util.Set<Integer> begun = new java.util.HashSet<>();
+
+  /** Idempotent: a driver that retries the call queues one marker. */
+  private synchronized void beginEpoch(FeedProtocol.BeginEpoch b) {
+    if (begun.add(b.epoch())) {
+      buffer.putMarker(new FeedItem.EpochBegin(b.epoch(), b.maxBatches()));
+    }
+  }
+
+  private synchronized FeedProtocol.Status status() {
+    Map<Integer, List<Integer>> complete = new TreeMap<>();
+    parts.forEach((k, st) -> {
+      if (st.complete) {
+        complete.computeIfAbsent(k.epoch(), e -> new ArrayList<>()).add(k.partition());
+      }
+    });
+    complete.values().forEach(l -> l.sort(null));
+    return new FeedProtocol.Status(incarnation, complete, finished);
+  }
+
+  private synchronized void finish(int epochs) {
+    if (!finished) {
+      finished = true;
+      buffer.putMarker(new FeedItem.End(epochs));
+    }
+  }
+
+  private final class Producer extends NoOpFlightProducer {
+    @Override
+    public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ack) {
+      return () -> {
+        PartState st = null;
+        boolean complete = false;
+        try {
+          PartitionKey key = FeedProtocol.parse(stream.getDescriptor());
+          st = begin(key);
+          checkSchema(stream.getSchema());
+          while (stream.next()) {
+            VectorSchemaRoot root = stream.getRoot();
+            int rows = root.getRowCount();
+            ArrowRecordBatch rb = new VectorUnloader(root).getRecordBatch();
+            if (!buffer.putBatch(new FeedItem.Batch(key.epoch(), key.partition(), rb, rb.computeBodyLength()))) {
+              rb.close();
+              throw CallStatus.UNAVAILABLE.withDescription("the worker's feed buffer is closed").toRuntimeException();
+            }
+            counted(st, rows);
+          }
+          complete = true;
+          ack.onCompleted();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          ack.onError(CallStatus.CANCELLED.withDescription("worker shutting down").toRuntimeException());
+        } catch (RuntimeException e) {
+          ack.onError(e);
+        } finally {
+          if (st != null) {
+            end(st, complete);
+          }
+        }
+      };
+    }
+
+    @Override
+    public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+      try {
+        byte[] out = switch (action.getType()) {
+          case FeedProtocol.ACTION_PROGRESS -> {
+            yield FeedProtocol.json(progress(FeedProtocol.body(action, PartitionKey.class)));
+          }
+          case FeedProtocol.ACTION_BEGIN_EPOCH -> {
+            FeedProtocol.BeginEpoch b = FeedProtocol.body(action, FeedProtocol.BeginEpoch.class);
+            beginEpoch(b);
+            yield FeedProtocol.json(status());
+          }
+          case FeedProtocol.ACTION_END_EPOCH ->
+              FeedProtocol.json(endEpoch(FeedProtocol.body(action, FeedProtocol.EndEpoch.class)));
+          case FeedProtocol.ACTION_FINISH -> {
+            finish(FeedProtocol.body(action, FeedProtocol.Finish.class).epochs());
+            yield FeedProtocol.json(status());
+          }
+          case FeedProtocol.ACTION_STATUS -> FeedProtocol.json(status());
+          default -> throw CallStatus.UNIMPLEMENTED.withDescription("unknown feed action " + action.getType())
+              .toRuntimeException();
+        };
+        listener.onNext(new Result(out));
+        listener.onCompleted();
+      } catch (RuntimeException e) {
+        listener.onError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    buffer.fail("the feed endpoint closed");
+    server.shutdown();
+    server.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    server.close();
+    buffer.drain();
+  }
+}
