@@ -218,6 +218,66 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     return f;
   }
 
+  /**
+   * Elastic roles (Spark executors): make {@code wanted} tasks of the role live. More are requested
+   * with new indexes; fewer cancels pending requests only (running tasks stop through {@link
+   * #stopTask}). Gang roles cannot change size. Returns the number of live tasks after the change.
+   */
+  public CompletableFuture<Integer> scaleRole(String role, int wanted) {
+    return call(() -> {
+      RoleSpec r = spec.roles().get(role);
+      if (r == null || r.gang()) {
+        throw new TaskRejectedException(r == null ? "no role named '" + role + "'"
+            : "role '" + role + "' is part of the gang and cannot change size");
+      }
+      if (outcome.isDone()) {
+        throw new TaskRejectedException("the job has finished");
+      }
+      List<Task> live = tasks.values().stream().filter(t -> t.role().equals(role) && !t.state().isTerminal()).toList();
+      int nextIndex = tasks.values().stream().filter(t -> t.role().equals(role)).mapToInt(Task::index).max().orElse(-1) + 1;
+      for (int i = live.size(); i < wanted; i++) {
+        Task t = new Task(new TaskRef(role, nextIndex++), clock.millis());
+        tasks.put(t.ref(), t);
+        driver.requestContainer(profiles.forRole(role));
+      }
+      int cancel = live.size() - wanted;
+      for (Task t : live) {
+        if (cancel <= 0) {
+          break;
+        }
+        if (t.state() == TaskState.REQUESTED) {
+          driver.cancelRequest(profiles.forRole(role));
+          t.transition(TaskState.KILLED, clock.millis(), "no longer wanted");
+          cancel--;
+        }
+      }
+      int now = (int) tasks.values().stream().filter(t -> t.role().equals(role) && !t.state().isTerminal()).count();
+      LOG.info("role {} scaled to {} live task(s) (wanted {})", role, now, wanted);
+      return now;
+    });
+  }
+
+  /** Stops one task of an elastic role for good (Spark released the executor). */
+  public CompletableFuture<Boolean> stopTask(TaskRef ref) {
+    return call(() -> {
+      Task t = tasks.get(ref);
+      if (t == null || spec.role(ref.role()).gang()) {
+        throw new TaskRejectedException(t == null ? "unknown task " + ref : "task " + ref + " is part of the gang");
+      }
+      if (t.state().isTerminal()) {
+        return false;
+      }
+      if (t.state() == TaskState.REQUESTED) {
+        driver.cancelRequest(profiles.forRole(t.role()));
+      } else {
+        stopContainerOf(t);
+      }
+      t.transition(TaskState.KILLED, clock.millis(), "released on request");
+      checkDone();
+      return true;
+    });
+  }
+
   public CompletableFuture<JobStatusView> status() {
     return call(() -> new JobStatusView(
         outcome.isDone() ? (outcome.join().succeeded() ? "SUCCEEDED" : "FAILED") : "RUNNING",

@@ -98,6 +98,38 @@ class JobControllerTest {
   }
 
   @Test
+  void sparkExecutorsScaleAtTheDriversRequestWithoutFailingOrFinishingTheJob() {
+    start(Map.of("spindle.role.spark-executor.instances", "2", "spindle.role.spark-executor.memory", "768",
+        "spindle.role.spark-executor.command", "exec"));
+    assertEquals(2, driver.outstanding("spark-executor"));
+    assertEquals(768, driver.profiles.get("spark-executor").toResource().getMemorySize());
+    Container e0 = driver.container("spark-executor");
+    controller.onAllocated(List.of(e0));
+    // Spark asks for 4 in total: two more with new indexes; then for 2 again: the pending ones go.
+    assertEquals(4, controller.scaleRole("spark-executor", 4).join());
+    assertEquals(3, driver.outstanding("spark-executor"));
+    assertEquals(3, task("spark-executor", 3).index());
+    assertEquals(2, controller.scaleRole("spark-executor", 2).join());
+    assertEquals(1, driver.outstanding("spark-executor"));
+    // Spark releases executor 0: its container stops and it is not restarted.
+    String e0Task = status().tasks().stream().filter(t -> t.containerId().equals(e0.getId().toString()))
+        .findFirst().orElseThrow().role();
+    assertEquals("spark-executor", e0Task);
+    int index = status().tasks().stream().filter(t -> t.containerId().equals(e0.getId().toString()))
+        .findFirst().orElseThrow().index();
+    assertTrue(controller.stopTask(new TaskRef("spark-executor", index)).join());
+    assertTrue(driver.stopped.contains(e0.getId()));
+    controller.onCompleted(List.of(FakeClusterDriver.exit(e0.getId(), 143)));
+    assertEquals("KILLED", task("spark-executor", index).state());
+    assertEquals(1, driver.outstanding("spark-executor"), "a released executor is not re-requested");
+    assertEquals(null, driver.finalStatus, "executors are untracked: the job goes on");
+    // Gang roles keep their size.
+    java.util.concurrent.CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.CompletionException.class, () -> controller.scaleRole("worker", 5).join());
+    assertTrue(e.getCause().getMessage().contains("part of the gang"), e.getCause().getMessage());
+  }
+
+  @Test
   void surplusAndUnknownContainersAreReleased() {
     start(Map.of());
     allocateAll();

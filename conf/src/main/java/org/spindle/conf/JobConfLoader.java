@@ -89,6 +89,8 @@ public final class JobConfLoader {
     RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
     Optional<TaskRef> chief = parseChief(conf.get(ConfigKeys.APP_CHIEF, ""), roles, problems);
     Set<String> untracked = new LinkedHashSet<>(Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_UNTRACKED_ROLES)));
+    // Spark executors come and go at Spark's request and never finish by themselves.
+    untracked.add(conf.getTrimmed(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor"));
 
     JobSpec spec = new JobSpec(
         conf.get(ConfigKeys.APP_NAME),

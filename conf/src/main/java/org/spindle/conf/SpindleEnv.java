@@ -24,4 +24,6 @@ public final class SpindleEnv {
   /** File names inside every container's working directory. */
   public static final String DIST_JAR_NAME = "spindle.jar";
   public static final String JOB_XML_NAME = "spindle-job.xml";
+  /** A task's process may write why it failed here (working directory); the launcher reports it. */
+  public static final String DIAGNOSTICS_FILE = "spindle-diagnostics.txt";
 }

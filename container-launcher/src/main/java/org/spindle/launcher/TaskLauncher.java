@@ -116,12 +116,27 @@ public final class TaskLauncher {
       int code = process.waitFor();
       hb.shutdownNow();
       LOG.info("task {} exited with code {}", env.task(), code);
-      report(am, id, code, code == 0 ? "" : role.runsCommand() ? "command exited " + code : "main class exited " + code);
+      report(am, id, code, code == 0 ? "" : (role.runsCommand() ? "command exited " : "main class exited ") + code
+          + processDiagnostics());
       return code;
     }
   }
 
   private static volatile boolean stopRequested;
+
+  /** What the process wrote to spindle-diagnostics.txt (at most 4000 characters), as ": text". */
+  static String processDiagnostics() {
+    Path f = Path.of(SpindleEnv.DIAGNOSTICS_FILE);
+    try {
+      if (!java.nio.file.Files.isRegularFile(f)) {
+        return "";
+      }
+      String text = java.nio.file.Files.readString(f).trim();
+      return text.isEmpty() ? "" : ": " + (text.length() > 4000 ? text.substring(0, 4000) + "..." : text);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
 
   private static ScheduledExecutorService heartbeats(ControlPlaneClient am, TaskId id, long intervalMs,
                                                      AtomicReference<Process> child) {

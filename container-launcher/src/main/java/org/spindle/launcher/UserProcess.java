@@ -11,6 +11,27 @@ import org.spindle.conf.RoleSpec;
 final class UserProcess {
   private UserProcess() {}
 
+  /**
+   * What Spark (org.apache.spark.launcher.JavaModuleOptions) and Arrow need opened on Java 17;
+   * every child JVM gets them so Spark, Arrow Flight and TF roles all run unchanged.
+   */
+  static final List<String> MODULE_OPTIONS = List.of(
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+      "-Dio.netty.tryReflectionSetAccessible=true");
+
   static List<String> commandLine(RoleSpec role, Map<String, String> env) {
     if (role.runsCommand()) {
       return List.of("bash", "-c", role.command());
@@ -20,6 +41,7 @@ final class UserProcess {
     cmd.add(javaHome + File.separator + "bin" + File.separator + "java");
     // The child gets most of the container; the launcher itself uses under 100 MB of heap.
     cmd.add("-Xmx" + Math.max(64, (role.memoryMb() - 256) * 3 / 4) + "m");
+    cmd.addAll(MODULE_OPTIONS);
     if (!role.javaOpts().isBlank()) {
       cmd.addAll(List.of(role.javaOpts().trim().split("\\s+")));
     }

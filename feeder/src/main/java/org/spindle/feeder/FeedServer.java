@@ -145,6 +145,9 @@ public final class FeedServer implements AutoCloseable {
       throw CallStatus.INVALID_ARGUMENT.withDescription("epoch " + req.epoch() + " cannot end on this worker: "
           + "partitions " + missing + " are not complete here").toRuntimeException();
     }
+    if (!ended.add(req.epoch())) {
+      return new FeedProtocol.EpochSummary(rows, batches); // a retried call queues one marker
+    }
     buffer.putMarker(new FeedItem.EpochEnd(req.epoch(), rows));
     LOG.info("epoch {} complete: {} partitions, {} batches, {} rows", req.epoch(), req.partitions().size(),
         batches, rows);
@@ -152,6 +155,7 @@ public final class FeedServer implements AutoCloseable {
   }
 
   private final java.util.Set<Integer> begun = new java.util.HashSet<>();
+  private final java.util.Set<Integer> ended = new java.util.HashSet<>();
 
   /** Idempotent: a driver that retries the call queues one marker. */
   private synchronized void beginEpoch(FeedProtocol.BeginEpoch b) {

@@ -53,6 +53,26 @@ public final class AmView implements AutoCloseable {
     }
   }
 
+  /** Elastic roles: asks for {@code instances} live tasks of the role; returns how many are live. */
+  public int scaleRole(String role, int instances) throws IOException {
+    try {
+      return client.stub(30, TimeUnit.SECONDS).scaleRole(org.spindle.proto.ScaleRoleRequest.newBuilder()
+          .setRole(role).setInstances(instances).build()).getLive();
+    } catch (StatusRuntimeException e) {
+      throw new IOException("the ApplicationMaster refused to scale " + role + ": " + e.getStatus(), e);
+    }
+  }
+
+  /** Elastic roles: stops one task for good. */
+  public void stopTask(String role, int index) throws IOException {
+    try {
+      client.stub(30, TimeUnit.SECONDS).stopTask(org.spindle.proto.StopTaskRequest.newBuilder()
+          .setRole(role).setIndex(index).build());
+    } catch (StatusRuntimeException e) {
+      throw new IOException("the ApplicationMaster refused to stop " + role + ":" + index + ": " + e.getStatus(), e);
+    }
+  }
+
   @Override
   public void close() {
     client.close();

@@ -82,6 +82,17 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
     reply(controller.status(), out, ControlPlaneService::toProto);
   }
 
+  @Override
+  public void scaleRole(org.spindle.proto.ScaleRoleRequest req, StreamObserver<org.spindle.proto.ScaleRoleResponse> out) {
+    reply(controller.scaleRole(req.getRole(), req.getInstances()), out,
+        live -> org.spindle.proto.ScaleRoleResponse.newBuilder().setLive(live).build());
+  }
+
+  @Override
+  public void stopTask(org.spindle.proto.StopTaskRequest req, StreamObserver<Ack> out) {
+    reply(controller.stopTask(new TaskRef(req.getRole(), req.getIndex())), out, stopped -> Ack.getDefaultInstance());
+  }
+
   static ClusterSpecResponse toProto(ClusterSpec spec) {
     ClusterSpecResponse.Builder b = ClusterSpecResponse.newBuilder().setAttempt(spec.attempt())
         .setClusterJson(spec.toJson());

@@ -1,0 +1,218 @@
+package org.spindle.spark;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.feeder.FeedClient;
+import org.spindle.feeder.FeedException;
+import org.spindle.feeder.FeedProtocol;
+
+/**
+ * Streams a persisted DataFrame to the workers, epoch by epoch. Partition p goes to worker p mod
+ * n. After each epoch's Spark job it asks every worker which of its partitions it holds: a worker
+ * that restarted (new incarnation) or a partition whose tasks kept failing is fed again, so every
+ * worker ends each epoch with its whole share exactly once. Only then is the epoch closed.
+ */
+public final class DataFrameFeeder {
+  private static final Logger LOG = LoggerFactory.getLogger(DataFrameFeeder.class);
+
+  /** How the feed runs: epochs, rows per batch, whether workers must take equal steps (allreduce). */
+  public record Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds) {}
+
+  /** Totals over the whole feed. */
+  public record Report(long rows, long batches, long resumedBatches, long refedPartitions, long peakExecutorHeap,
+                       long maxBatchesPerWorker) {}
+
+  private final WorkerDirectory workers;
+  private final String secret;
+  private final Settings settings;
+  private JavaRDD<InternalRow> rdd;
+  private StructType schema;
+  private List<List<Integer>> shares;
+  private long maxBatches = -1;
+  private long rows;
+  private long batches;
+  private long resumed;
+  private long refed;
+  private long peakHeap;
+
+  public DataFrameFeeder(WorkerDirectory workers, String secret, Settings settings) {
+    this.workers = workers;
+    this.secret = secret;
+    this.settings = settings;
+  }
+
+  /** Feeds every epoch of {@code prepared} (already checked by FeedColumns and persisted). */
+  public Report feed(Dataset<Row> prepared) throws IOException, TimeoutException, InterruptedException {
+    schema = prepared.schema();
+    rdd = prepared.queryExecution().toRdd().toJavaRDD();
+    int n = workers.size();
+    int partitions = rdd.getNumPartitions();
+    shares = new ArrayList<>();
+    for (int w = 0; w < n; w++) {
+      shares.add(new ArrayList<>());
+    }
+    for (int p = 0; p < partitions; p++) {
+      shares.get(PartitionFeeder.workerOf(p, n)).add(p);
+    }
+    if (partitions < n) {
+      LOG.warn("the DataFrame has {} partitions for {} workers: some workers get no data (repartition in preTrain)",
+          partitions, n);
+    }
+    if (settings.equalSteps()) {
+      maxBatches = equalSteps(partitions, n);
+    }
+    for (int e = 0; e < settings.epochs(); e++) {
+      feedEpoch(e, allPartitions(partitions));
+    }
+    finishAll(settings.epochs());
+    return report();
+  }
+
+  /** Tells every worker that no more data comes after {@code epochs} epochs. */
+  public void finishAll(int epochs) throws IOException, TimeoutException, InterruptedException {
+    for (int w = 0; w < workers.size(); w++) {
+      try (FeedClient c = client(w)) {
+        c.finish(epochs);
+      }
+    }
+  }
+
+  public Report report() {
+    return new Report(rows, batches, resumed, refed, peakHeap, maxBatches);
+  }
+
+  /** Allreduce: every worker trains on as many batches as the smallest share has. */
+  private long equalSteps(int partitions, int n) {
+    List<Long> counts = rdd.mapPartitionsWithIndex((p, it) -> {
+      long c = 0;
+      while (it.hasNext()) {
+        it.next();
+        c++;
+      }
+      return List.of(((long) p << 40) | c).iterator();
+    }, false).collect();
+    long[] perWorker = new long[n];
+    for (long packed : counts) {
+      int p = (int) (packed >>> 40);
+      long c = packed & ((1L << 40) - 1);
+      perWorker[PartitionFeeder.workerOf(p, n)] += (c + settings.batchRows() - 1) / settings.batchRows();
+    }
+    long min = Long.MAX_VALUE;
+    for (long b : perWorker) {
+      min = Math.min(min, b);
+    }
+    LOG.info("allreduce: batches per worker {}; each worker trains on {} per epoch, the rest is skipped and counted",
+        java.util.Arrays.toString(perWorker), min);
+    return min;
+  }
+
+  private static Set<Integer> allPartitions(int partitions) {
+    Set<Integer> all = new TreeSet<>();
+    for (int p = 0; p < partitions; p++) {
+      all.add(p);
+    }
+    return all;
+  }
+
+  /** Feeds {@code todo} of epoch {@code e} until every worker holds its whole share, then closes the epoch. */
+  void feedEpoch(int e, Set<Integer> todo) throws IOException, TimeoutException, InterruptedException {
+    for (int round = 1; ; round++) {
+      for (int w = 0; w < workers.size(); w++) {
+        try (FeedClient c = client(w)) {
+          c.beginEpoch(e, maxBatches);
+        }
+      }
+      try {
+        List<FeedStats> stats = rdd.mapPartitionsWithIndex(
+            new PartitionFeeder(e, schema, settings.batchRows(), todo, workers), false).collect();
+        for (FeedStats s : stats) {
+          rows += s.rows();
+          batches += s.batches();
+          resumed += s.resumedBatches();
+          peakHeap = Math.max(peakHeap, s.peakHeapBytes());
+        }
+      } catch (RuntimeException ex) {
+        LOG.warn("epoch {} round {}: the feeding job failed; checking what the workers hold: {}", e, round,
+            rootMessage(ex));
+      }
+      Set<Integer> missing = closeCompleteWorkers(e);
+      if (missing.isEmpty()) {
+        LOG.info("epoch {} fed in {} round(s)", e, round);
+        return;
+      }
+      if (round >= settings.maxRounds()) {
+        throw new FeedException("epoch " + e + ": partitions " + missing + " did not reach their workers after "
+            + round + " rounds; see the feeding tasks' errors above");
+      }
+      LOG.warn("epoch {}: partitions {} are missing on their workers (restarted worker or failed tasks); feeding "
+          + "them again", e, missing);
+      refed += missing.size();
+      todo = missing;
+    }
+  }
+
+  /** Ends epoch e on every worker that holds its whole share; returns the partitions still missing. */
+  private Set<Integer> closeCompleteWorkers(int e) throws IOException, TimeoutException, InterruptedException {
+    Set<Integer> missing = new TreeSet<>();
+    for (int w = 0; w < workers.size(); w++) {
+      try (FeedClient c = client(w)) {
+        FeedProtocol.Status st = c.status();
+        Map<Integer, List<Integer>> complete = st.completePartitions();
+        Set<Integer> have = new HashSet<>(complete == null ? List.of() : complete.getOrDefault(e, List.of()));
+        List<Integer> lacking = shares.get(w).stream().filter(p -> !have.contains(p)).toList();
+        if (lacking.isEmpty()) {
+          c.endEpoch(e, shares.get(w));
+        } else {
+          missing.addAll(lacking);
+        }
+      }
+    }
+    return missing;
+  }
+
+  /** Whether worker w's current incarnation has received the end of the feed. */
+  boolean hasFinished(int w) throws IOException, TimeoutException, InterruptedException {
+    try (FeedClient c = client(w)) {
+      return c.status().finished();
+    }
+  }
+
+  /** A worker that restarted after the feed ended gets the last epoch's share again, then the end. */
+  void refeedLastEpoch(int w) throws IOException, TimeoutException, InterruptedException {
+    int last = settings.epochs() - 1;
+    LOG.warn("feed worker {} restarted after the feed ended: feeding it epoch {} again", w, last);
+    feedEpoch(last, new TreeSet<>(shares.get(w)));
+    try (FeedClient c = client(w)) {
+      c.finish(settings.epochs());
+    }
+  }
+
+  private FeedClient client(int w) throws IOException, TimeoutException, InterruptedException {
+    WorkerDirectory.Endpoint ep = workers.resolve(w);
+    return new FeedClient(ALLOCATOR, ep.host(), ep.port(), secret);
+  }
+
+  private static final RootAllocator ALLOCATOR = new RootAllocator();
+
+  static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c == t ? String.valueOf(t.getMessage()) : t.getMessage() + " / cause: " + c.getMessage();
+  }
+}

@@ -1,0 +1,151 @@
+package org.spindle.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Which DataFrame columns can travel to TensorFlow and how. Checked before any data moves:
+ * numeric columns become [batch] tensors (integer ids widened to TInt64), float and double arrays
+ * [batch, n]; anything else fails naming the column, its type and what to do about it.
+ */
+public final class FeedColumns {
+  private FeedColumns() {}
+
+  /** The columns to feed, with the casts that make them tensor-ready; throws listing every problem. */
+  public static Dataset<Row> prepare(Dataset<Row> df, String labelColumn) {
+    StructType schema = df.schema();
+    List<String> problems = new ArrayList<>();
+    List<Column> out = new ArrayList<>();
+    if (!List.of(schema.fieldNames()).contains(labelColumn)) {
+      problems.add("the label column '" + labelColumn + "' (spindle.feed.label-column) is not in the DataFrame; "
+          + "its columns are " + List.of(schema.fieldNames()));
+    }
+    for (StructField f : schema.fields()) {
+      String problem = problem(f);
+      if (problem != null) {
+        problems.add(problem);
+        continue;
+      }
+      DataType t = f.dataType();
+      Column c = col(quote(f.name()));
+      if (t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)) {
+        c = c.cast(DataTypes.LongType);
+      } else if (t.equals(DataTypes.BooleanType)) {
+        c = c.cast(DataTypes.FloatType);
+      } else if (t instanceof DecimalType) {
+        c = c.cast(DataTypes.DoubleType);
+      }
+      out.add(c.as(f.name()));
+    }
+    if (!problems.isEmpty()) {
+      throw new FeedSchemaException("the DataFrame preTrain returned cannot be fed to TensorFlow:\n  - "
+          + String.join("\n  - ", problems));
+    }
+    return df.select(out.toArray(new Column[0]));
+  }
+
+  static String problem(StructField f) {
+    DataType t = f.dataType();
+    String name = "column '" + f.name() + "' (" + t.simpleString() + ")";
+    if (t.equals(DataTypes.FloatType) || t.equals(DataTypes.DoubleType) || t.equals(DataTypes.LongType)
+        || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)
+        || t.equals(DataTypes.BooleanType) || t instanceof DecimalType) {
+      return null;
+    }
+    if (t instanceof ArrayType a) {
+      DataType e = a.elementType();
+      return e.equals(DataTypes.FloatType) || e.equals(DataTypes.DoubleType) ? null
+          : name + ": arrays must hold float or double; cast the elements in preTrain";
+    }
+    if (t.typeName().equals("vector")) {
+      return name + ": turn the ML vector into an array first, e.g. "
+          + "org.apache.spark.ml.functions.vector_to_array(col(\"" + f.name() + "\"))";
+    }
+    if (t.equals(DataTypes.StringType)) {
+      return name + ": a string column has no tensor encoding; hash it (xxhash64), index it or drop it in preTrain";
+    }
+    return name + ": maps, structs, binary, dates and timestamps have no dense tensor form; "
+        + "flatten, encode or drop it in preTrain";
+  }
+
+  /**
+   * Data checks that need one pass over the (persisted) DataFrame, also before anything is sent:
+   * nulls in any column, ragged arrays, null array elements.
+   */
+  public static void checkData(Dataset<Row> prepared) {
+    List<Column> aggs = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    for (StructField f : prepared.schema().fields()) {
+      Column c = col(quote(f.name()));
+      if (f.nullable()) {
+        aggs.add(sum(when(c.isNull(), 1).otherwise(0)));
+        labels.add("nulls:" + f.name());
+      }
+      if (f.dataType() instanceof ArrayType a) {
+        aggs.add(min(size(c)));
+        labels.add("min:" + f.name());
+        aggs.add(max(size(c)));
+        labels.add("max:" + f.name());
+        if (a.containsNull()) {
+          aggs.add(sum(when(exists(c, Column::isNull), 1).otherwise(0)));
+          labels.add("elemnulls:" + f.name());
+        }
+      }
+    }
+    if (aggs.isEmpty()) {
+      return;
+    }
+    Row r = prepared.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < labels.size(); i++) {
+      String[] kv = labels.get(i).split(":", 2);
+      Object v = r.get(i);
+      long n = v == null ? 0 : ((Number) v).longValue();
+      switch (kv[0]) {
+        case "nulls" -> {
+          if (n > 0) {
+            problems.add("column '" + kv[1] + "' has " + n + " null value(s); fill them (na().fill) or drop the rows");
+          }
+        }
+        case "elemnulls" -> {
+          if (n > 0) {
+            problems.add("column '" + kv[1] + "' has null elements inside " + n + " array(s)");
+          }
+        }
+        case "min" -> {
+          long mx = r.get(i + 1) == null ? 0 : ((Number) r.get(i + 1)).longValue();
+          if (n != mx) {
+            problems.add("column '" + kv[1] + "' is ragged: its arrays have " + n + " to " + mx
+                + " elements; a dense [batch, n] tensor needs one length (pad or truncate in preTrain)");
+          }
+        }
+        default -> { }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new FeedSchemaException("the DataFrame preTrain returned cannot be fed to TensorFlow:\n  - "
+          + String.join("\n  - ", problems));
+    }
+  }
+
+  private static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+}

@@ -1,0 +1,97 @@
+package org.spindle.spark;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.ArrowUtils;
+import org.spindle.am.security.AppSecret;
+import org.spindle.feeder.FeedClient;
+import org.spindle.feeder.FeedException;
+
+/**
+ * Runs inside a Spark task: converts its partition's rows to Arrow columns with Spark's own
+ * ArrowWriter (InternalRow straight into vectors) and puts them, batch by batch, to the worker that
+ * owns the partition (partition mod workers). Blocks while the worker's buffer is full.
+ */
+final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>, Iterator<FeedStats>> {
+  private static final long serialVersionUID = 1L;
+
+  private final int epoch;
+  private final StructType schema;
+  private final int batchRows;
+  private final Set<Integer> only;
+  private final WorkerDirectory workers;
+
+  PartitionFeeder(int epoch, StructType schema, int batchRows, Set<Integer> only, WorkerDirectory workers) {
+    this.epoch = epoch;
+    this.schema = schema;
+    this.batchRows = batchRows;
+    this.only = Set.copyOf(only);
+    this.workers = workers;
+  }
+
+  static int workerOf(int partition, int workers) {
+    return partition % workers;
+  }
+
+  @Override
+  public Iterator<FeedStats> call(Integer partition, Iterator<InternalRow> rows)
+      throws IOException, TimeoutException, InterruptedException {
+    if (!only.contains(partition)) {
+      return Collections.emptyIterator();
+    }
+    WorkerDirectory.Endpoint to = workers.resolve(workerOf(partition, workers.size()));
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long peak = memory.getHeapMemoryUsage().getUsed();
+    try (RootAllocator allocator = new RootAllocator();
+         VectorSchemaRoot root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(schema, "UTC", true, false), allocator);
+         FeedClient client = new FeedClient(allocator, to.host(), to.port(), AppSecret.fromCurrentUser().reveal());
+         FeedClient.PartitionPut put = client.openPartition(epoch, partition, root)) {
+      if (put.alreadyComplete()) {
+        return List.of(new FeedStats(epoch, partition, to.task(), 0, 0, 0, true, peak)).iterator();
+      }
+      ArrowWriter writer = ArrowWriter.create(root);
+      long count = 0;
+      int inBatch = 0;
+      int batches = 0;
+      while (rows.hasNext()) {
+        writer.write(rows.next());
+        count++;
+        if (++inBatch == batchRows) {
+          writer.finish();
+          put.send();
+          writer.reset();
+          inBatch = 0;
+          batches++;
+          peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
+        }
+      }
+      if (inBatch > 0) {
+        writer.finish();
+        put.send();
+        writer.reset();
+        batches++;
+      }
+      put.complete();
+      return List.of(new FeedStats(epoch, partition, to.task(), count, batches, put.resumedBatches(), false,
+          Math.max(peak, memory.getHeapMemoryUsage().getUsed()))).iterator();
+    } catch (FeedException | org.apache.arrow.flight.FlightRuntimeException e) {
+      throw new FeedException("feeding partition " + partition + " of epoch " + epoch + " to worker " + to
+          + " failed (the partition is fed again when Spark retries this task): " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package org.spindle.spark;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spindle.am.control.AmView;
+import org.spindle.am.control.TaskReporter;
+import org.spindle.am.security.AppSecret;
+import org.spindle.api.JobContext;
+import org.spindle.api.SpindleJob;
+import org.spindle.conf.ConfigKeys;
+import org.spindle.conf.SpindleEnv;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Main class of the spark-driver role: a Spark driver whose master is this application ("spindle"),
+ * so its executors are the executor role's containers. Runs the job's preTrain, feeds the result to
+ * the workers, releases the executors, stays to re-feed a worker that restarts, then runs
+ * postTrain once training has ended.
+ */
+public final class SparkDriverMain {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkDriverMain.class);
+  static final int EXIT_BAD_INPUT = 2;
+
+  private SparkDriverMain() {}
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(System.getenv(), JobConf.inContainer());
+    } catch (FeedSchemaException e) {
+      LOG.error("{}", e.getMessage());
+      diagnose(e.getMessage());
+      code = EXIT_BAD_INPUT;
+    } catch (Throwable t) {
+      LOG.error("the Spark driver failed", t);
+      diagnose("the Spark driver failed: " + DataFrameFeeder.rootMessage(t));
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  /** The launcher puts this file's text into the exit report, so the client sees why. */
+  static void diagnose(String message) {
+    try {
+      Files.writeString(Path.of(SpindleEnv.DIAGNOSTICS_FILE), message, StandardCharsets.UTF_8);
+    } catch (IOException ignored) {
+      // the log has it
+    }
+  }
+
+  static int run(Map<String, String> env, JobConf conf) throws Exception {
+    SpindleJob job = (SpindleJob) Class.forName(conf.get(ConfigKeys.JOB_CLASS, "")).getDeclaredConstructor()
+        .newInstance();
+    JobContext ctx = new DriverContext(env, conf.all());
+    String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
+    int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
+    boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
+    SparkSession spark = SparkSession.builder().config(sparkConf(env, conf, executorRole)).getOrCreate();
+    boolean released = false;
+    try (TaskReporter reporter = TaskReporter.fromEnvironment(env); AmView am = AmView.fromEnvironment(env)) {
+      Dataset<Row> df = job.preTrain(spark, ctx);
+      Map<String, Integer> feedRoles = new LinkedHashMap<>();
+      for (String r : conf.list(ConfigKeys.FEED_ROLES, "worker")) {
+        feedRoles.put(r, conf.integer(ConfigKeys.roleKey(r, ConfigKeys.ROLE_INSTANCES), 0));
+      }
+      WorkerDirectory workers = WorkerDirectory.fromAm(feedRoles, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"));
+      int epochs = df == null ? 0 : conf.integer(ConfigKeys.FEED_EPOCHS, 1);
+      DataFrameFeeder feeder = new DataFrameFeeder(workers, AppSecret.fromCurrentUser().reveal(),
+          new DataFrameFeeder.Settings(epochs, conf.integer(ConfigKeys.FEED_BATCH_ROWS, 4096),
+              conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4));
+      Dataset<Row> prepared = null;
+      if (df == null) {
+        LOG.info("preTrain returned no DataFrame: nothing to feed");
+      } else {
+        prepared = FeedColumns.prepare(df, conf.get(ConfigKeys.FEED_LABEL_COLUMN, "label"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        FeedColumns.checkData(prepared);
+        LOG.info("feeding {} epoch(s) of {} to {} worker(s)", epochs, prepared.schema().simpleString(), workers.size());
+      }
+      DataFrameFeeder.Report report = df == null ? feeder.report() : feeder.feed(prepared);
+      if (df == null) {
+        feeder.finishAll(0);
+      }
+      reporter.reportMetrics(0, Map.of("feed.rows", (double) report.rows(), "feed.batches", (double) report.batches(),
+          "feed.refed-partitions", (double) report.refedPartitions(),
+          "feed.resumed-batches", (double) report.resumedBatches(),
+          "feed.peak-executor-heap-mb", report.peakExecutorHeap() / 1048576.0));
+      LOG.info("feed done: {}", report);
+      if (!keep) {
+        released = releaseExecutors(spark);
+      }
+      waitForTraining(am, feedRoles, feeder, spark, released, executors, df != null);
+      if (overridesPostTrain(job)) {
+        if (released && executors > 0) {
+          spark.sparkContext().requestExecutors(executors);
+          released = false;
+        }
+        job.postTrain(spark, ctx);
+      }
+      job.shutdown(ctx);
+      if (prepared != null) {
+        prepared.unpersist();
+      }
+    } finally {
+      if (!released) {
+        releaseExecutors(spark);
+      }
+      spark.stop();
+    }
+    return 0;
+  }
+
+  /** Until every feed task has finished; a feed worker that restarted after the feed ended is fed again. */
+  private static void waitForTraining(AmView am, Map<String, Integer> feedRoles, DataFrameFeeder feeder,
+                                      SparkSession spark, boolean released, int executors, boolean fed)
+      throws Exception {
+    while (true) {
+      AmView.JobInfo job = am.job();
+      List<AmView.TaskInfo> feedTasks = job.tasks().stream().filter(t -> feedRoles.containsKey(t.role())).toList();
+      if (!job.state().equals("RUNNING") || feedTasks.stream().allMatch(t -> t.state().equals("SUCCEEDED"))) {
+        LOG.info("training has ended ({})", job.state());
+        return;
+      }
+      if (fed) {
+        int w = 0;
+        for (Map.Entry<String, Integer> r : feedRoles.entrySet()) {
+          for (int i = 0; i < r.getValue(); i++, w++) {
+            int index = i;
+            boolean up = feedTasks.stream().anyMatch(t -> t.role().equals(r.getKey()) && t.index() == index
+                && t.state().equals("REGISTERED"));
+            if (up && !feeder.hasFinished(w)) {
+              if (released && executors > 0) {
+                spark.sparkContext().requestExecutors(executors);
+              }
+              feeder.refeedLastEpoch(w);
+              if (released) {
+                releaseExecutors(spark);
+              }
+            }
+          }
+        }
+      }
+      Thread.sleep(2000);
+    }
+  }
+
+  /** Gives the executors back to YARN (the AM stops their containers); true if any were running. */
+  static boolean releaseExecutors(SparkSession spark) {
+    List<String> ids = CollectionConverters.asJava(spark.sparkContext().getExecutorIds());
+    if (ids.isEmpty()) {
+      return true;
+    }
+    LOG.info("releasing executors {}", ids);
+    spark.sparkContext().killExecutors(CollectionConverters.asScala(ids).toSeq());
+    return true;
+  }
+
+  private static boolean overridesPostTrain(SpindleJob job) {
+    try {
+      return job.getClass().getMethod("postTrain", SparkSession.class, JobContext.class).getDeclaringClass()
+          != SpindleJob.class;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  static SparkConf sparkConf(Map<String, String> env, JobConf conf, String executorRole) {
+    String host = env.getOrDefault("NM_HOST", "localhost");
+    int cores = conf.integer(ConfigKeys.SPARK_EXECUTOR_CORES, 0);
+    if (cores <= 0) {
+      cores = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_VCORES), 1);
+    }
+    SparkConf sc = new SparkConf()
+        .setMaster(SpindleClusterManager.MASTER)
+        .setAppName(conf.get(ConfigKeys.APP_NAME, "spindle"))
+        .set("spark.driver.host", host)
+        .set("spark.driver.bindAddress", "0.0.0.0")
+        .set("spark.driver.port", env.getOrDefault(SpindleEnv.TASK_PORT, "0"))
+        .set("spark.ui.enabled", "false")
+        .set("spark.speculation", "false")
+        .set("spark.executor.cores", Integer.toString(cores))
+        .set("spark.sql.session.timeZone", "UTC")
+        .set(SpindleClusterManager.EXECUTOR_ROLE_PROPERTY, executorRole);
+    conf.all().forEach((k, v) -> {
+      if (k.startsWith(ConfigKeys.SPARK_CONF_PREFIX)) {
+        sc.set(k.substring(ConfigKeys.SPARK_CONF_PREFIX.length()), v);
+      }
+    });
+    return sc;
+  }
+
+  private record DriverContext(String appId, String role, int index, int attempt, boolean isChief,
+                               Map<String, String> conf) implements JobContext {
+    DriverContext(Map<String, String> env, Map<String, String> conf) {
+      this(env.get(SpindleEnv.APP_ID), env.get(SpindleEnv.ROLE), Integer.parseInt(env.getOrDefault(SpindleEnv.INDEX, "0")),
+          Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")), false, Map.copyOf(conf));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package org.spindle.spark;
+
+import java.io.IOException;
+import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.rpc.RpcEnv;
+import org.apache.spark.scheduler.TaskSchedulerImpl;
+import org.apache.spark.scheduler.cluster.CoarseGrainedSchedulerBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Spark's standard coarse-grained backend; executors register with it as usual. What a cluster
+ * manager would do, asking for and releasing executors, goes to the Spindle AM instead.
+ */
+final class SpindleSchedulerBackend extends CoarseGrainedSchedulerBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(SpindleSchedulerBackend.class);
+  private final ExecutorPool pool;
+
+  SpindleSchedulerBackend(TaskSchedulerImpl scheduler, RpcEnv rpcEnv, ExecutorPool pool) {
+    super(scheduler, rpcEnv);
+    this.pool = pool;
+  }
+
+  @Override
+  public String applicationId() {
+    return pool.applicationId();
+  }
+
+  @Override
+  public Future<Object> doRequestTotalExecutors(scala.collection.immutable.Map<ResourceProfile, Object> perProfile) {
+    int total = 0;
+    for (Object n : CollectionConverters.asJava(perProfile).values()) {
+      total += (Integer) n;
+    }
+    try {
+      pool.scaleTo(total);
+      return Future.successful(Boolean.TRUE);
+    } catch (IOException e) {
+      LOG.warn("could not scale the executors to {}: {}", total, e.getMessage());
+      return Future.successful(Boolean.FALSE);
+    }
+  }
+
+  @Override
+  public Future<Object> doKillExecutors(scala.collection.immutable.Seq<String> executorIds) {
+    boolean all = true;
+    for (String id : CollectionConverters.asJava(executorIds)) {
+      try {
+        pool.release(id);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("could not release executor {}: {}", id, e.getMessage());
+        all = false;
+      }
+    }
+    return Future.successful(all);
+  }
+}

@@ -1,0 +1,179 @@
+package org.spindle.spark;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.spindle.am.security.AppSecret;
+import org.spindle.feeder.AlignedAllocation;
+import org.spindle.feeder.FeedBuffer;
+import org.spindle.feeder.FeedReader;
+import org.spindle.feeder.FeedServer;
+
+/**
+ * Real Spark (local[2]) feeding real Flight endpoints through the same PartitionFeeder and
+ * DataFrameFeeder the spark-driver role runs; the secret comes from the user's credentials as in a
+ * container.
+ */
+class LocalFeedTest {
+  private static final String SECRET = "local-feed-secret";
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Credentials creds = new Credentials();
+    AppSecret.of(SECRET).addTo(creds);
+    UserGroupInformation.getCurrentUser().addCredentials(creds);
+    spark = SparkSession.builder().master("local[2]").appName("local-feed-test")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  /** A worker: a feed endpoint plus a reader thread summing ids per epoch. */
+  private static final class Worker implements AutoCloseable {
+    final RootAllocator allocator = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
+    final FeedServer server;
+    final Map<Integer, long[]> perEpoch = new ConcurrentHashMap<>();
+    final CompletableFuture<Integer> done = new CompletableFuture<>();
+
+    Worker(long bufferBytes, long delayMsPerBatch) throws Exception {
+      server = FeedServer.start(allocator.newChildAllocator("srv", 0, Long.MAX_VALUE), 0, SECRET, new FeedBuffer(bufferBytes));
+      FeedReader reader = new FeedReader(server, allocator.newChildAllocator("rd", 0, Long.MAX_VALUE));
+      Thread t = new Thread(() -> {
+        try {
+          while (true) {
+            FeedReader.FeedRecord r = reader.next(60, TimeUnit.SECONDS);
+            if (r == null) {
+              throw new IllegalStateException("no data for 60 s");
+            }
+            try (r) {
+              if (r.kind() == FeedReader.Kind.END) {
+                done.complete(r.epoch());
+                return;
+              }
+              if (r.kind() == FeedReader.Kind.BATCH) {
+                BigIntVector id = (BigIntVector) r.root().getVector("id");
+                long sum = 0;
+                for (int i = 0; i < r.rows(); i++) {
+                  sum += id.get(i);
+                }
+                long[] acc = perEpoch.computeIfAbsent(r.epoch(), e -> new long[2]);
+                synchronized (acc) {
+                  acc[0] += r.rows();
+                  acc[1] += sum;
+                }
+                if (delayMsPerBatch > 0) {
+                  Thread.sleep(delayMsPerBatch);
+                }
+              }
+            }
+          }
+        } catch (Throwable e) {
+          done.completeExceptionally(e);
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    WorkerDirectory.Endpoint endpoint(String name) {
+      return new WorkerDirectory.Endpoint(name, "localhost", server.port());
+    }
+
+    @Override
+    public void close() throws Exception {
+      server.close();
+    }
+  }
+
+  @Test
+  void everyRowReachesExactlyOneWorkerPerEpochWithBoundedBuffers() throws Exception {
+    long n = 200_000;
+    long limit = 512 * 1024;
+    try (Worker w0 = new Worker(limit, 1); Worker w1 = new Worker(limit, 0)) {
+      Dataset<Row> df = spark.range(0, n, 1, 6).toDF("id")
+          .withColumn("x", col("id").cast("float").multiply(0.5))
+          .withColumn("emb", array(lit(1.0f), col("id").cast("float")))
+          .withColumn("label", col("id").mod(2).cast("int"));
+      Dataset<Row> prepared = FeedColumns.prepare(df, "label").persist();
+      FeedColumns.checkData(prepared);
+      DataFrameFeeder feeder = new DataFrameFeeder(WorkerDirectory.fixed(List.of(w0.endpoint("w0"), w1.endpoint("w1"))),
+          SECRET, new DataFrameFeeder.Settings(2, 1000, false, 3));
+      DataFrameFeeder.Report report = feeder.feed(prepared);
+      assertEquals(2, w0.done.get(120, TimeUnit.SECONDS));
+      assertEquals(2, w1.done.get(120, TimeUnit.SECONDS));
+      long expectedSum = n * (n - 1) / 2;
+      for (int e = 0; e < 2; e++) {
+        long rows = w0.perEpoch.get(e)[0] + w1.perEpoch.get(e)[0];
+        long sum = w0.perEpoch.get(e)[1] + w1.perEpoch.get(e)[1];
+        assertEquals(n, rows, "epoch " + e + " rows");
+        assertEquals(expectedSum, sum, "epoch " + e + " id checksum");
+        assertTrue(w0.perEpoch.get(e)[0] > 0 && w1.perEpoch.get(e)[0] > 0, "both workers get data");
+      }
+      assertEquals(2 * n, report.rows());
+      assertTrue(w0.server.buffer().peakBytes() <= limit, "slow worker's buffer peaked at " + w0.server.buffer().peakBytes());
+      assertTrue(report.peakExecutorHeap() > 0);
+      prepared.unpersist();
+    }
+  }
+
+  @Test
+  void unfeedableColumnsFailBeforeAnyDataMovesNamingEveryColumn() {
+    Dataset<Row> df = spark.range(0, 10).toDF("id")
+        .withColumn("title", lit("Heat (1995)"))
+        .withColumn("tags", org.apache.spark.sql.functions.map(lit("a"), lit(1)))
+        .withColumn("label", col("id").cast("double"));
+    FeedSchemaException e = assertThrows(FeedSchemaException.class, () -> FeedColumns.prepare(df, "rating"));
+    String m = e.getMessage();
+    assertTrue(m.contains("label column 'rating'"), m);
+    assertTrue(m.contains("column 'title' (string)"), m);
+    assertTrue(m.contains("column 'tags' (map<string,int>)"), m);
+  }
+
+  @Test
+  void nullsAndRaggedArraysAreFoundBeforeFeeding() {
+    Dataset<Row> df = spark.range(0, 100).toDF("id")
+        .withColumn("price", when(col("id").equalTo(7), lit(null)).otherwise(col("id").cast("double")))
+        .withColumn("emb", when(col("id").equalTo(3), array(lit(1.0f))).otherwise(array(lit(1.0f), lit(2.0f))))
+        .withColumn("label", lit(1.0));
+    Dataset<Row> prepared = FeedColumns.prepare(df, "label");
+    FeedSchemaException e = assertThrows(FeedSchemaException.class, () -> FeedColumns.checkData(prepared));
+    assertTrue(e.getMessage().contains("column 'price' has 1 null"), e.getMessage());
+    assertTrue(e.getMessage().contains("column 'emb' is ragged: its arrays have 1 to 2"), e.getMessage());
+  }
+
+  @Test
+  void intIdsAreWidenedToLong() {
+    Dataset<Row> df = spark.range(0, 3).toDF("id").withColumn("user", col("id").cast("int"))
+        .withColumn("label", lit(true));
+    Dataset<Row> prepared = FeedColumns.prepare(df, "label");
+    assertEquals("bigint", prepared.schema().apply("user").dataType().simpleString());
+    assertEquals("float", prepared.schema().apply("label").dataType().simpleString());
+    assertNotNull(new ArrayList<>(List.of(prepared.schema().fieldNames())));
+  }
+}
