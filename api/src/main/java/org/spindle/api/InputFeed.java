@@ -21,4 +21,7 @@ public interface InputFeed {
 
   /** Rows read so far, over all epochs. */
   long rowsRead();
+
+  /** The most bytes of unread batches this worker held at once (at most spindle.feed.buffer-bytes). */
+  long peakBufferedBytes();
 }

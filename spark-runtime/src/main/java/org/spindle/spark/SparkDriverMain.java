@@ -140,7 +140,7 @@ public final class SparkDriverMain {
             int index = i;
             boolean up = feedTasks.stream().anyMatch(t -> t.role().equals(r.getKey()) && t.index() == index
                 && t.state().equals("REGISTERED"));
-            if (up && !feeder.hasFinished(w)) {
+            if (up && needsFeed(feeder, w)) {
               if (released && executors > 0) {
                 spark.sparkContext().requestExecutors(executors);
               }
@@ -153,6 +153,16 @@ public final class SparkDriverMain {
         }
       }
       Thread.sleep(2000);
+    }
+  }
+
+  /** A worker whose endpoint is gone has finished training (or is dying): nothing to feed. */
+  private static boolean needsFeed(DataFrameFeeder feeder, int w) throws InterruptedException {
+    try {
+      return !feeder.hasFinished(w);
+    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      LOG.debug("feed worker {} does not answer: {}", w, e.getMessage());
+      return false;
     }
   }
 

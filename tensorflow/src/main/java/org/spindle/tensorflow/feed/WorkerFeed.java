@@ -20,6 +20,7 @@ public final class WorkerFeed implements InputFeed {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerFeed.class);
 
   private final FeedReader reader;
+  private final FeedServer server;
   private final String labelColumn;
   private final ArrowTensors tensors = new ArrowTensors();
   private long limit = -1;
@@ -31,6 +32,7 @@ public final class WorkerFeed implements InputFeed {
 
   public WorkerFeed(FeedServer server, BufferAllocator allocator, String labelColumn) {
     this.reader = new FeedReader(server, allocator);
+    this.server = server;
     this.labelColumn = labelColumn;
   }
 
@@ -87,6 +89,11 @@ public final class WorkerFeed implements InputFeed {
   @Override
   public long rowsRead() {
     return rowsRead;
+  }
+
+  @Override
+  public long peakBufferedBytes() {
+    return server.buffer().peakBytes();
   }
 
   /** Columns wrapped without a copy so far (64-byte aligned Arrow buffers). */

@@ -1,0 +1,161 @@
+package org.spindle.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
+import org.apache.hadoop.yarn.api.records.ContainerReport;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.spindle.client.SubmitResult;
+import org.spindle.client.Submitter;
+import org.spindle.proto.JobStatusResponse;
+import org.spindle.proto.TaskStatus;
+
+/**
+ * Spark inside the application: the spark-driver role runs preTrain with real Spark executors in
+ * spark-executor containers of the same YARN application, and the result is fed over Arrow
+ * Flight to two TensorFlow workers, two epochs, every row exactly once per epoch.
+ */
+class SparkFeedTest {
+  private static final int ROWS = 200_000;
+  private static MiniClusterSupport mini;
+  private static Path data;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    mini = new MiniClusterSupport("SparkFeedTest");
+    data = mini.work.resolve("lake");
+    Files.createDirectories(data);
+    StringBuilder ratings = new StringBuilder("id,userId,movieId,rating,timestamp\n");
+    for (int i = 0; i < ROWS; i++) {
+      ratings.append(i).append(',').append(i % 1000).append(',').append(i % 500).append(',')
+          .append(1 + i % 5).append(".0,").append(1_000_000_000L + i).append('\n');
+    }
+    Files.writeString(data.resolve("ratings.csv"), ratings);
+    StringBuilder movies = new StringBuilder("movieId,title,genres,year\n");
+    for (int m = 0; m < 500; m++) {
+      movies.append(m).append(",Movie ").append(m).append(",Drama|Comedy,").append(1950 + m % 70).append('\n');
+    }
+    Files.writeString(data.resolve("movies.csv"), movies);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (mini != null) {
+      mini.close();
+    }
+  }
+
+  private Map<String, String> job(Path reports) {
+    Map<String, String> k = new HashMap<>(mini.baseKeys());
+    String tfLib = Path.of(System.getProperty("spindle.tensorflow.lib")).toAbsolutePath() + "/*";
+    String sparkLib = Path.of(System.getProperty("spindle.spark.lib")).toAbsolutePath() + "/*";
+    k.put("spindle.container.extra-classpath", k.get("spindle.container.extra-classpath") + ":" + tfLib + ":" + sparkLib);
+    k.put("spindle.job.class", "org.spindle.examples.RatingsFeedJob");
+    k.put("spindle.role.spark-driver.instances", "1");
+    k.put("spindle.role.spark-driver.memory", "1536");
+    k.put("spindle.role.spark-driver.main-class", "org.spindle.spark.SparkDriverMain");
+    k.put("spindle.role.spark-executor.instances", "2");
+    k.put("spindle.role.spark-executor.memory", "1280");
+    k.put("spindle.role.spark-executor.vcores", "1");
+    k.put("spindle.role.spark-executor.main-class", "org.spindle.spark.SparkExecutorMain");
+    k.put("spindle.role.worker.instances", "2");
+    k.put("spindle.role.worker.memory", "1024");
+    k.put("spindle.role.worker.main-class", "org.spindle.tensorflow.TfTaskMain");
+    k.put("spindle.role.worker.env.TF_CPP_MIN_LOG_LEVEL", "2");
+    k.put("spindle.task.registration-timeout", "3m");
+    k.put("spindle.feed.epochs", "2");
+    k.put("spindle.feed.batch-rows", "2048");
+    k.put("spindle.feed.buffer-bytes", "256k");
+    k.put("spindle.spark.conf.spark.sql.shuffle.partitions", "8");
+    k.put("example.data-dir", data.toUri().toString());
+    k.put("example.report-dir", reports.toString());
+    k.put("example.consume-delay-ms", "3");
+    k.put("example.linger-ms", "6000");
+    return k;
+  }
+
+  @Test
+  void preTrainRunsOnExecutorsOfThisApplicationAndEveryRowReachesOneWorkerPerEpoch() throws Exception {
+    Path reports = mini.work.resolve("reports-" + System.nanoTime());
+    Files.createDirectories(reports);
+    Submitter.Submitted s = mini.client().start(List.of(), job(reports),
+        List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+    mini.amAddress(s);
+    // The executors are containers of this very application, with the spark-executor profile.
+    List<String> executorContainers = new ArrayList<>();
+    await().atMost(Duration.ofMinutes(4)).until(() -> {
+      JobStatusResponse st = mini.jobStatus(s);
+      executorContainers.clear();
+      st.getTasksList().stream().filter(t -> t.getRole().equals("spark-executor") && t.getState().equals("REGISTERED"))
+          .forEach(t -> executorContainers.add(t.getContainerId()));
+      return executorContainers.size() == 2;
+    });
+    try (YarnClient y = mini.cluster.yarnClient()) {
+      ApplicationAttemptReport attempt = y.getApplicationAttempts(s.appId()).get(0);
+      Map<String, ContainerReport> byId = new HashMap<>();
+      for (ContainerReport c : y.getContainers(attempt.getApplicationAttemptId())) {
+        byId.put(c.getContainerId().toString(), c);
+      }
+      for (String id : executorContainers) {
+        ContainerReport c = byId.get(id);
+        assertTrue(c != null, "executor container " + id + " is not in the RM's list for " + s.appId() + ": " + byId.keySet());
+        assertEquals(1280, c.getAllocatedResource().getMemorySize());
+        assertEquals(1, c.getAllocatedResource().getVirtualCores());
+      }
+    }
+    // Feeding over, the executors are released while the workers still train.
+    await().atMost(Duration.ofMinutes(4)).until(() -> {
+      JobStatusResponse st = mini.jobStatus(s);
+      boolean released = st.getTasksList().stream().filter(t -> t.getRole().equals("spark-executor"))
+          .allMatch(t -> t.getState().equals("KILLED"));
+      boolean training = st.getTasksList().stream().filter(t -> t.getRole().equals("worker"))
+          .anyMatch(t -> t.getState().equals("REGISTERED"));
+      return released && training;
+    });
+    TaskStatus driver = mini.task(mini.jobStatus(s), "spark-driver", 0);
+    double peakHeapMb = driver.getMetricsOrDefault("feed.peak-executor-heap-mb", -1);
+    SubmitResult r = mini.await(s);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+
+    long expectedSum = (long) ROWS * (ROWS - 1) / 2;
+    Map<String, Long> total = new HashMap<>();
+    Set<String> seen = new TreeSet<>();
+    for (int w = 0; w < 2; w++) {
+      String json = Files.readString(reports.resolve("feed-worker-" + w + ".json"));
+      seen.add(json);
+      for (String key : List.of("epoch0.rows", "epoch0.idsum", "epoch1.rows", "epoch1.idsum")) {
+        long v = Long.parseLong(json.replaceAll("(?s).*\"" + key.replace(".", "\\.") + "\":([0-9]+).*", "$1"));
+        total.merge(key, v, Long::sum);
+        if (key.endsWith("rows")) {
+          assertTrue(v > 0, "worker " + w + " got no rows in " + key + ": " + json);
+        }
+      }
+      long peak = Long.parseLong(json.replaceAll("(?s).*\"peak_buffered_bytes\":([0-9]+).*", "$1"));
+      assertTrue(peak <= 256 * 1024, "worker " + w + " buffered " + peak + " bytes, more than spindle.feed.buffer-bytes");
+      assertTrue(json.contains("\"epochs_completed\":2"), json);
+    }
+    assertEquals(ROWS, total.get("epoch0.rows"));
+    assertEquals(ROWS, total.get("epoch1.rows"));
+    assertEquals(expectedSum, total.get("epoch0.idsum"), "epoch 0 id checksum");
+    assertEquals(expectedSum, total.get("epoch1.idsum"), "epoch 1 id checksum");
+    assertTrue(peakHeapMb > 0 && peakHeapMb < (1280 - 256) * 3 / 4.0,
+        "executor heap while feeding: " + peakHeapMb + " MB");
+    assertFalse(seen.isEmpty());
+  }
+}
