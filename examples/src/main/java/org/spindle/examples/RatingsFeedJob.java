@@ -76,7 +76,7 @@ public final class RatingsFeedJob extends SpindleJob {
       if (delay > 0) {
         Thread.sleep(delay);
       }
-      if (++batches % 50 == 0 || feed.epochsCompleted() != reportedEpochs) {
+      if (++batches % 10 == 0 || feed.epochsCompleted() != reportedEpochs) {
         reportedEpochs = feed.epochsCompleted();
         report(ctx, perEpoch, feed);
       }

@@ -30,7 +30,7 @@ public final class DataFrameFeeder {
   private static final Logger LOG = LoggerFactory.getLogger(DataFrameFeeder.class);
 
   /** How the feed runs: epochs, rows per batch, whether workers must take equal steps (allreduce). */
-  public record Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds) {}
+  public record Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds, long workerWaitMs) {}
 
   /** Totals over the whole feed. */
   public record Report(long rows, long batches, long resumedBatches, long refedPartitions, long peakExecutorHeap,
@@ -85,8 +85,31 @@ public final class DataFrameFeeder {
   /** Tells every worker that no more data comes after {@code epochs} epochs. */
   public void finishAll(int epochs) throws IOException, TimeoutException, InterruptedException {
     for (int w = 0; w < workers.size(); w++) {
+      callWorker(w, "finish", c -> c.finish(epochs));
+    }
+  }
+
+  @FunctionalInterface
+  interface WorkerCall<T> {
+    T call(FeedClient c);
+  }
+
+  /**
+   * A control call to worker w; while it fails (the worker died and is being restarted) the call
+   * is retried against wherever the worker is now, up to spindle.feed.worker-wait.
+   */
+  <T> T callWorker(int w, String what, WorkerCall<T> call) throws IOException, TimeoutException, InterruptedException {
+    long deadline = System.currentTimeMillis() + settings.workerWaitMs();
+    while (true) {
       try (FeedClient c = client(w)) {
-        c.finish(epochs);
+        return call.call(c);
+      } catch (org.apache.arrow.flight.FlightRuntimeException e) {
+        if (e.status().code() != org.apache.arrow.flight.FlightStatusCode.UNAVAILABLE
+            || System.currentTimeMillis() > deadline) {
+          throw new FeedException("feed worker " + w + " (" + what + ") failed: " + e.getMessage(), e);
+        }
+        LOG.info("feed worker {} unreachable ({}); waiting for it to come back", w, e.getMessage());
+        Thread.sleep(1000);
       }
     }
   }
@@ -132,9 +155,10 @@ public final class DataFrameFeeder {
   void feedEpoch(int e, Set<Integer> todo) throws IOException, TimeoutException, InterruptedException {
     for (int round = 1; ; round++) {
       for (int w = 0; w < workers.size(); w++) {
-        try (FeedClient c = client(w)) {
+        callWorker(w, "begin epoch " + e, c -> {
           c.beginEpoch(e, maxBatches);
-        }
+          return null;
+        });
       }
       try {
         List<FeedStats> stats = rdd.mapPartitionsWithIndex(
@@ -145,7 +169,10 @@ public final class DataFrameFeeder {
           resumed += s.resumedBatches();
           peakHeap = Math.max(peakHeap, s.peakHeapBytes());
         }
-      } catch (RuntimeException ex) {
+      } catch (Exception ex) { // SparkException is checked in Java's eyes but thrown undeclared
+        if (ex instanceof InterruptedException ie) {
+          throw ie;
+        }
         LOG.warn("epoch {} round {}: the feeding job failed; checking what the workers hold: {}", e, round,
             rootMessage(ex));
       }
@@ -169,17 +196,17 @@ public final class DataFrameFeeder {
   private Set<Integer> closeCompleteWorkers(int e) throws IOException, TimeoutException, InterruptedException {
     Set<Integer> missing = new TreeSet<>();
     for (int w = 0; w < workers.size(); w++) {
-      try (FeedClient c = client(w)) {
+      int worker = w;
+      missing.addAll(callWorker(w, "close epoch " + e, c -> {
         FeedProtocol.Status st = c.status();
         Map<Integer, List<Integer>> complete = st.completePartitions();
         Set<Integer> have = new HashSet<>(complete == null ? List.of() : complete.getOrDefault(e, List.of()));
-        List<Integer> lacking = shares.get(w).stream().filter(p -> !have.contains(p)).toList();
+        List<Integer> lacking = shares.get(worker).stream().filter(p -> !have.contains(p)).toList();
         if (lacking.isEmpty()) {
-          c.endEpoch(e, shares.get(w));
-        } else {
-          missing.addAll(lacking);
+          c.endEpoch(e, shares.get(worker));
         }
-      }
+        return lacking;
+      }));
     }
     return missing;
   }
@@ -196,9 +223,7 @@ public final class DataFrameFeeder {
     int last = settings.epochs() - 1;
     LOG.warn("feed worker {} restarted after the feed ended: feeding it epoch {} again", w, last);
     feedEpoch(last, new TreeSet<>(shares.get(w)));
-    try (FeedClient c = client(w)) {
-      c.finish(settings.epochs());
-    }
+    callWorker(w, "finish", c -> c.finish(settings.epochs()));
   }
 
   private FeedClient client(int w) throws IOException, TimeoutException, InterruptedException {

@@ -79,7 +79,7 @@ public final class SparkDriverMain {
       int epochs = df == null ? 0 : conf.integer(ConfigKeys.FEED_EPOCHS, 1);
       DataFrameFeeder feeder = new DataFrameFeeder(workers, AppSecret.fromCurrentUser().reveal(),
           new DataFrameFeeder.Settings(epochs, conf.integer(ConfigKeys.FEED_BATCH_ROWS, 4096),
-              conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4));
+              conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m")));
       Dataset<Row> prepared = null;
       if (df == null) {
         LOG.info("preTrain returned no DataFrame: nothing to feed");

@@ -123,7 +123,7 @@ class LocalFeedTest {
       Dataset<Row> prepared = FeedColumns.prepare(df, "label").persist();
       FeedColumns.checkData(prepared);
       DataFrameFeeder feeder = new DataFrameFeeder(WorkerDirectory.fixed(List.of(w0.endpoint("w0"), w1.endpoint("w1"))),
-          SECRET, new DataFrameFeeder.Settings(2, 1000, false, 3));
+          SECRET, new DataFrameFeeder.Settings(2, 1000, false, 3, 30_000));
       DataFrameFeeder.Report report = feeder.feed(prepared);
       assertEquals(2, w0.done.get(120, TimeUnit.SECONDS));
       assertEquals(2, w1.done.get(120, TimeUnit.SECONDS));

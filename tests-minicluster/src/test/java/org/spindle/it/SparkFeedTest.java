@@ -158,4 +158,65 @@ class SparkFeedTest {
         "executor heap while feeding: " + peakHeapMb + " MB");
     assertFalse(seen.isEmpty());
   }
+
+  /** Sums each epoch's rows and id checksum over the workers' report files. */
+  private static Map<String, Long> totals(Path reports) throws Exception {
+    Map<String, Long> total = new HashMap<>();
+    for (int w = 0; w < 2; w++) {
+      String json = Files.readString(reports.resolve("feed-worker-" + w + ".json"));
+      for (String key : List.of("epoch0.rows", "epoch0.idsum", "epoch1.rows", "epoch1.idsum")) {
+        total.merge(key, Long.parseLong(json.replaceAll("(?s).*\"" + key.replace(".", "\\.") + "\":([0-9]+).*", "$1")),
+            Long::sum);
+      }
+    }
+    return total;
+  }
+
+  @Test
+  void aWorkerKilledInTheMiddleOfAnEpochGetsItsWholeShareAgain() throws Exception {
+    Path reports = mini.work.resolve("reports-kill-" + System.nanoTime());
+    Files.createDirectories(reports);
+    Map<String, String> keys = job(reports);
+    keys.put("example.consume-delay-ms", "100");
+    keys.put("example.linger-ms", "0");
+    keys.put("spindle.role.worker.max-restarts", "1");
+    Submitter.Submitted s = mini.client().start(List.of(), keys,
+        List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+    mini.amAddress(s);
+    // Worker 1 is part way through epoch 0: kill -9 its container.
+    String[] victim = new String[1];
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      TaskStatus w1 = mini.task(mini.jobStatus(s), "worker", 1);
+      victim[0] = w1.getContainerId();
+      return w1.getMetricsOrDefault("epoch0.rows", 0) > 0 && w1.getMetricsOrDefault("feed.epochs-completed", 0) == 0;
+    });
+    mini.kill9(victim[0]);
+    await().atMost(Duration.ofMinutes(3)).until(() -> {
+      TaskStatus w1 = mini.task(mini.jobStatus(s), "worker", 1);
+      return w1.getRestarts() == 1 && w1.getState().equals("REGISTERED");
+    });
+    SubmitResult r = mini.await(s);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    // The restarted worker read epoch 0 from its start: together the two still saw every row once.
+    Map<String, Long> total = totals(reports);
+    long expectedSum = (long) ROWS * (ROWS - 1) / 2;
+    assertEquals(ROWS, total.get("epoch0.rows"));
+    assertEquals(expectedSum, total.get("epoch0.idsum"));
+    assertEquals(ROWS, total.get("epoch1.rows"));
+    assertEquals(expectedSum, total.get("epoch1.idsum"));
+    // The driver said what failed and fed the missing partitions again.
+    String driverLog;
+    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      driverLog = files.filter(p -> p.toString().contains(s.appId().toString()) && p.getFileName().toString().equals("stderr"))
+          .map(p -> {
+            try {
+              return Files.readString(p);
+            } catch (java.io.IOException e) {
+              return "";
+            }
+          }).filter(t -> t.contains("SparkDriverMain")).findFirst().orElse("");
+    }
+    assertTrue(driverLog.contains("to worker worker:1 at"), "the feeding error names the worker");
+    assertTrue(driverLog.contains("feeding them again"), "missing partitions are fed again");
+  }
 }
