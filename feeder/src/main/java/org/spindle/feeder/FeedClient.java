@@ -46,6 +46,11 @@ public final class FeedClient implements AutoCloseable {
     call(FeedProtocol.ACTION_BEGIN_EPOCH, new FeedProtocol.BeginEpoch(epoch, maxBatches), FeedProtocol.Status.class);
   }
 
+  /** Files mode: the worker reads these shards (partition to URI) itself, in the background. */
+  public FeedProtocol.Status loadFiles(int epoch, java.util.Map<Integer, String> files) {
+    return call(FeedProtocol.ACTION_LOAD_FILES, new FeedProtocol.LoadFiles(epoch, files), FeedProtocol.Status.class);
+  }
+
   /** Declares the epoch complete on this worker; fails naming the partitions it does not hold. */
   public FeedProtocol.EpochSummary endEpoch(int epoch, Collection<Integer> partitions) {
     return call(FeedProtocol.ACTION_END_EPOCH, new FeedProtocol.EndEpoch(epoch, List.copyOf(partitions)),

@@ -25,6 +25,11 @@ public final class FeedProtocol {
   public static final String ACTION_END_EPOCH = "end-epoch";
   /** Body {epochs}: no more data. */
   public static final String ACTION_FINISH = "finish";
+  /**
+   * Body {epoch, files}: files mode; the worker reads these Arrow IPC shards (partition to URI)
+   * from the data lake itself, in the background, into its buffer.
+   */
+  public static final String ACTION_LOAD_FILES = "load-files";
   /** No body: the incarnation and the complete partitions of each epoch. */
   public static final String ACTION_STATUS = "status";
 
@@ -41,8 +46,11 @@ public final class FeedProtocol {
 
   public record Finish(int epochs) {}
 
+  public record LoadFiles(int epoch, Map<Integer, String> files) {}
+
   /** What a worker's endpoint says about itself; incarnation changes when the worker restarts. */
-  public record Status(String incarnation, Map<Integer, List<Integer>> completePartitions, boolean finished) {}
+  public record Status(String incarnation, Map<Integer, List<Integer>> completePartitions, boolean finished,
+                       String loadError) {}
 
   public static FlightDescriptor descriptor(int epoch, int partition) {
     return FlightDescriptor.path("partition", Integer.toString(epoch), Integer.toString(partition));

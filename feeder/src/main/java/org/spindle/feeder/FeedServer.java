@@ -44,6 +44,14 @@ public final class FeedServer implements AutoCloseable {
   private final FlightServer server;
   private Schema schema;
   private boolean finished;
+  private final ShardSource shards;
+  private final BufferAllocator allocator;
+  private final java.util.concurrent.ExecutorService loader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "feed-shard-loader");
+    t.setDaemon(true);
+    return t;
+  });
+  private String loadError;
 
   private static final class PartState {
     int batches;
@@ -52,9 +60,11 @@ public final class FeedServer implements AutoCloseable {
     boolean active;
   }
 
-  private FeedServer(BufferAllocator allocator, String bindHost, int port, String secret, FeedBuffer buffer)
-      throws IOException {
+  private FeedServer(BufferAllocator allocator, String bindHost, int port, String secret, FeedBuffer buffer,
+                     ShardSource shards) throws IOException {
     this.buffer = buffer;
+    this.shards = shards;
+    this.allocator = allocator;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, port), new Producer())
         .headerAuthenticator(FeedAuth.authenticator(secret))
         .build();
@@ -69,7 +79,13 @@ public final class FeedServer implements AutoCloseable {
   /** Starts the endpoint on {@code port} (0 picks one) of all interfaces. */
   public static FeedServer start(BufferAllocator allocator, int port, String secret, FeedBuffer buffer)
       throws IOException {
-    return new FeedServer(allocator, "0.0.0.0", port, secret, buffer);
+    return start(allocator, port, secret, buffer, null);
+  }
+
+  /** With a shard source the endpoint also serves files mode (load-files). */
+  public static FeedServer start(BufferAllocator allocator, int port, String secret, FeedBuffer buffer,
+                                 ShardSource shards) throws IOException {
+    return new FeedServer(allocator, "0.0.0.0", port, secret, buffer, shards);
   }
 
   public int port() {
@@ -172,7 +188,7 @@ public final class FeedServer implements AutoCloseable {
       }
     });
     complete.values().forEach(l -> l.sort(null));
-    return new FeedProtocol.Status(incarnation, complete, finished);
+    return new FeedProtocol.Status(incarnation, complete, finished, loadError);
   }
 
   private synchronized void finish(int epochs) {
@@ -235,6 +251,10 @@ public final class FeedServer implements AutoCloseable {
             finish(FeedProtocol.body(action, FeedProtocol.Finish.class).epochs());
             yield FeedProtocol.json(status());
           }
+          case FeedProtocol.ACTION_LOAD_FILES -> {
+            loadFiles(FeedProtocol.body(action, FeedProtocol.LoadFiles.class));
+            yield FeedProtocol.json(status());
+          }
           case FeedProtocol.ACTION_STATUS -> FeedProtocol.json(status());
           default -> throw CallStatus.UNIMPLEMENTED.withDescription("unknown feed action " + action.getType())
               .toRuntimeException();
@@ -247,8 +267,58 @@ public final class FeedServer implements AutoCloseable {
     }
   }
 
+  /** Files mode: queue the shards for the background loader (partitions already held are skipped). */
+  private void loadFiles(FeedProtocol.LoadFiles req) {
+    if (shards == null) {
+      throw CallStatus.UNIMPLEMENTED.withDescription("this worker cannot read shards (no shard source)").toRuntimeException();
+    }
+    new java.util.TreeMap<>(req.files()).forEach((partition, uri) -> loader.execute(() -> loadShard(req.epoch(), partition, uri)));
+  }
+
+  private void loadShard(int epoch, int partition, String uri) {
+    PartitionKey key = new PartitionKey(epoch, partition);
+    PartState st;
+    synchronized (this) {
+      st = parts.computeIfAbsent(key, k -> new PartState());
+      if (st.complete || st.active) {
+        return;
+      }
+      st.active = true;
+    }
+    boolean complete = false;
+    int skip = st.batches;
+    try (java.io.InputStream in = shards.open(uri);
+         org.apache.arrow.vector.ipc.ArrowStreamReader reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(in, allocator)) {
+      VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      checkSchema(root.getSchema());
+      int n = 0;
+      while (reader.loadNextBatch()) {
+        if (n++ < skip) {
+          continue;
+        }
+        ArrowRecordBatch rb = new VectorUnloader(root).getRecordBatch();
+        if (!buffer.putBatch(new FeedItem.Batch(epoch, partition, rb, rb.computeBodyLength()))) {
+          rb.close();
+          return;
+        }
+        counted(st, root.getRowCount());
+      }
+      complete = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      LOG.error("could not read shard {} (partition {} of epoch {})", uri, partition, epoch, e);
+      synchronized (this) {
+        loadError = "shard " + uri + " (partition " + partition + " of epoch " + epoch + "): " + e;
+      }
+    } finally {
+      end(st, complete);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
+    loader.shutdownNow();
     buffer.fail("the feed endpoint closed");
     server.shutdown();
     server.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);

@@ -140,6 +140,66 @@ class FeedServerTest {
     assertEquals(0, serverAlloc.getAllocatedMemory(), "the endpoint leaked Arrow memory");
   }
 
+  /** Writes ids [from, to) as an Arrow IPC stream file of batches of {@code batchRows}. */
+  private java.nio.file.Path shard(java.nio.file.Path dir, String name, long from, long to, int batchRows) throws Exception {
+    java.nio.file.Path f = dir.resolve(name);
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, clientAlloc);
+         java.io.OutputStream out = java.nio.file.Files.newOutputStream(f);
+         org.apache.arrow.vector.ipc.ArrowStreamWriter w = new org.apache.arrow.vector.ipc.ArrowStreamWriter(root, null, out)) {
+      w.start();
+      BigIntVector id = (BigIntVector) root.getVector("id");
+      Float4Vector x = (Float4Vector) root.getVector("x");
+      for (long start = from; start < to; start += batchRows) {
+        int n = (int) Math.min(batchRows, to - start);
+        id.allocateNew(n);
+        x.allocateNew(n);
+        for (int i = 0; i < n; i++) {
+          id.set(i, start + i);
+          x.set(i, i);
+        }
+        root.setRowCount(n);
+        w.writeBatch();
+      }
+      w.end();
+    }
+    return f;
+  }
+
+  @Test
+  void filesModeReadsShardsFromTheLakeIntoTheSameBoundedBuffer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    ShardSource files = uri -> java.nio.file.Files.newInputStream(java.nio.file.Path.of(java.net.URI.create(uri)));
+    java.util.Map<Integer, String> shards = java.util.Map.of(
+        0, shard(dir, "part-0.arrows", 0, 30_000, 4096).toUri().toString(),
+        1, shard(dir, "part-1.arrows", 30_000, 50_000, 4096).toUri().toString());
+    try (FeedServer server = FeedServer.start(serverAlloc, 0, SECRET, new FeedBuffer(256 * 1024), files);
+         FeedClient client = new FeedClient(clientAlloc, "localhost", server.port(), SECRET)) {
+      CompletableFuture<long[]> read = new CompletableFuture<>();
+      Thread consumer = new Thread(() -> {
+        try {
+          read.complete(drain(new FeedReader(server, readerAlloc), new ArrayList<>()));
+        } catch (Throwable t) {
+          read.completeExceptionally(t);
+        }
+      });
+      consumer.start();
+      client.beginEpoch(0, -1);
+      client.loadFiles(0, shards);
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.status().completePartitions().getOrDefault(0, List.of()).size() == 2);
+      client.endEpoch(0, List.of(0, 1));
+      client.finish(1);
+      long[] got = read.get(30, TimeUnit.SECONDS);
+      assertEquals(50_000, got[0]);
+      assertEquals(49_999L * 50_000 / 2, got[1]);
+      assertTrue(server.buffer().peakBytes() <= 256 * 1024);
+      // An unreadable shard is reported, naming it.
+      client.loadFiles(1, java.util.Map.of(5, dir.resolve("missing.arrows").toUri().toString()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.status().loadError() != null);
+      assertTrue(client.status().loadError().contains("missing.arrows"), client.status().loadError());
+    }
+    assertEquals(0, readerAlloc.getAllocatedMemory());
+  }
+
   @Test
   void aCallWithoutTheSecretIsRejected() throws Exception {
     try (FeedServer server = FeedServer.start(serverAlloc, 0, SECRET, new FeedBuffer(1 << 20));

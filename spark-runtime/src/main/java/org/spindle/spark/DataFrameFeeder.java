@@ -30,7 +30,17 @@ public final class DataFrameFeeder {
   private static final Logger LOG = LoggerFactory.getLogger(DataFrameFeeder.class);
 
   /** How the feed runs: epochs, rows per batch, whether workers must take equal steps (allreduce). */
-  public record Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds, long workerWaitMs) {}
+  public record Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds, long workerWaitMs,
+                         String filesDir) {
+    public Settings(int epochs, int batchRows, boolean equalSteps, int maxRounds, long workerWaitMs) {
+      this(epochs, batchRows, equalSteps, maxRounds, workerWaitMs, null);
+    }
+
+    /** Files mode: shards are written once under filesDir and the workers read them. */
+    boolean filesMode() {
+      return filesDir != null && !filesDir.isBlank();
+    }
+  }
 
   /** Totals over the whole feed. */
   public record Report(long rows, long batches, long resumedBatches, long refedPartitions, long peakExecutorHeap,
@@ -48,6 +58,8 @@ public final class DataFrameFeeder {
   private long resumed;
   private long refed;
   private long peakHeap;
+  /** Files mode: partition to shard URI. */
+  private final Map<Integer, String> shardFiles = new java.util.TreeMap<>();
 
   public DataFrameFeeder(WorkerDirectory workers, String secret, Settings settings) {
     this.workers = workers;
@@ -75,8 +87,21 @@ public final class DataFrameFeeder {
     if (settings.equalSteps()) {
       maxBatches = equalSteps(partitions, n);
     }
+    if (settings.filesMode()) {
+      for (String line : rdd.mapPartitionsWithIndex(new ShardWriter(settings.filesDir(), schema, settings.batchRows()),
+          false).collect()) {
+        String[] kv = line.split("\t", 2);
+        shardFiles.put(Integer.parseInt(kv[0]), kv[1]);
+      }
+      rows = prepared.count() * settings.epochs();
+      LOG.info("files mode: {} Arrow IPC shards written under {}", shardFiles.size(), settings.filesDir());
+    }
     for (int e = 0; e < settings.epochs(); e++) {
-      feedEpoch(e, allPartitions(partitions));
+      if (settings.filesMode()) {
+        loadEpochFromFiles(e);
+      } else {
+        feedEpoch(e, allPartitions(partitions));
+      }
     }
     finishAll(settings.epochs());
     return report();
@@ -192,6 +217,51 @@ public final class DataFrameFeeder {
     }
   }
 
+  /**
+   * Files mode: every worker reads its shards of epoch e from the data lake. The driver waits until
+   * each holds its whole share (a restarted worker is told again), then closes the epoch. No Spark
+   * job runs: the executors may already be gone.
+   */
+  void loadEpochFromFiles(int e) throws IOException, TimeoutException, InterruptedException {
+    String[] told = new String[workers.size()];
+    while (true) {
+      Set<Integer> missing = new TreeSet<>();
+      for (int w = 0; w < workers.size(); w++) {
+        int worker = w;
+        FeedProtocol.Status st = callWorker(w, "status", FeedClient::status);
+        if (st.loadError() != null) {
+          throw new FeedException("feed worker " + w + " could not read its shards: " + st.loadError());
+        }
+        Set<Integer> have = new HashSet<>(st.completePartitions() == null ? List.of()
+            : st.completePartitions().getOrDefault(e, List.of()));
+        List<Integer> lacking = shares.get(w).stream().filter(p -> !have.contains(p)).toList();
+        if (!st.incarnation().equals(told[w])) {
+          if (told[w] != null) {
+            refed += lacking.size();
+            LOG.warn("feed worker {} restarted during epoch {}: telling it to read shards {} again", w, e, lacking);
+          }
+          Map<Integer, String> files = new java.util.TreeMap<>();
+          lacking.forEach(p -> files.put(p, shardFiles.get(p)));
+          callWorker(w, "load epoch " + e, c -> {
+            c.beginEpoch(e, maxBatches);
+            return c.loadFiles(e, files);
+          });
+          told[w] = st.incarnation();
+        }
+        if (lacking.isEmpty()) {
+          callWorker(worker, "close epoch " + e, c -> c.endEpoch(e, shares.get(worker)));
+        } else {
+          missing.addAll(lacking);
+        }
+      }
+      if (missing.isEmpty()) {
+        LOG.info("epoch {} read from files by every worker", e);
+        return;
+      }
+      Thread.sleep(500);
+    }
+  }
+
   /** Ends epoch e on every worker that holds its whole share; returns the partitions still missing. */
   private Set<Integer> closeCompleteWorkers(int e) throws IOException, TimeoutException, InterruptedException {
     Set<Integer> missing = new TreeSet<>();
@@ -222,7 +292,11 @@ public final class DataFrameFeeder {
   void refeedLastEpoch(int w) throws IOException, TimeoutException, InterruptedException {
     int last = settings.epochs() - 1;
     LOG.warn("feed worker {} restarted after the feed ended: feeding it epoch {} again", w, last);
-    feedEpoch(last, new TreeSet<>(shares.get(w)));
+    if (settings.filesMode()) {
+      loadEpochFromFiles(last);
+    } else {
+      feedEpoch(last, new TreeSet<>(shares.get(w)));
+    }
     callWorker(w, "finish", c -> c.finish(settings.epochs()));
   }
 

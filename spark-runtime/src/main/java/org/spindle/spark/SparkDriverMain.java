@@ -79,7 +79,8 @@ public final class SparkDriverMain {
       int epochs = df == null ? 0 : conf.integer(ConfigKeys.FEED_EPOCHS, 1);
       DataFrameFeeder feeder = new DataFrameFeeder(workers, AppSecret.fromCurrentUser().reveal(),
           new DataFrameFeeder.Settings(epochs, conf.integer(ConfigKeys.FEED_BATCH_ROWS, 4096),
-              conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m")));
+              conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"),
+              filesDir(env, conf)));
       Dataset<Row> prepared = null;
       if (df == null) {
         LOG.info("preTrain returned no DataFrame: nothing to feed");
@@ -154,6 +155,22 @@ public final class SparkDriverMain {
       }
       Thread.sleep(2000);
     }
+  }
+
+  /** Files mode's shard folder: spindle.feed.files-dir, or feed-shards/<appId> beside the staging dir. */
+  static String filesDir(Map<String, String> env, JobConf conf) {
+    String mode = conf.get(ConfigKeys.FEED_MODE, "stream");
+    if (mode.equals("stream")) {
+      return null;
+    }
+    if (!mode.equals("files")) {
+      throw new FeedSchemaException(ConfigKeys.FEED_MODE + " must be stream or files, got '" + mode + "'");
+    }
+    String dir = conf.get(ConfigKeys.FEED_FILES_DIR, "");
+    if (dir.isBlank()) {
+      dir = env.getOrDefault(SpindleEnv.STAGING_DIR, conf.get(ConfigKeys.STAGING_DIR, "/tmp")) + "/feed-shards";
+    }
+    return dir + "/" + env.get(SpindleEnv.APP_ID);
   }
 
   /** A worker whose endpoint is gone has finished training (or is dying): nothing to feed. */

@@ -62,7 +62,8 @@ class LocalFeedTest {
     final CompletableFuture<Integer> done = new CompletableFuture<>();
 
     Worker(long bufferBytes, long delayMsPerBatch) throws Exception {
-      server = FeedServer.start(allocator.newChildAllocator("srv", 0, Long.MAX_VALUE), 0, SECRET, new FeedBuffer(bufferBytes));
+      server = FeedServer.start(allocator.newChildAllocator("srv", 0, Long.MAX_VALUE), 0, SECRET, new FeedBuffer(bufferBytes),
+          uri -> java.nio.file.Files.newInputStream(java.nio.file.Path.of(java.net.URI.create(uri))));
       FeedReader reader = new FeedReader(server, allocator.newChildAllocator("rd", 0, Long.MAX_VALUE));
       Thread t = new Thread(() -> {
         try {
@@ -138,6 +139,31 @@ class LocalFeedTest {
       assertEquals(2 * n, report.rows());
       assertTrue(w0.server.buffer().peakBytes() <= limit, "slow worker's buffer peaked at " + w0.server.buffer().peakBytes());
       assertTrue(report.peakExecutorHeap() > 0);
+      prepared.unpersist();
+    }
+  }
+
+  @Test
+  void filesModeWritesShardsOnceAndWorkersReadEveryEpochFromThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path lake)
+      throws Exception {
+    long n = 50_000;
+    try (Worker w0 = new Worker(256 * 1024, 0); Worker w1 = new Worker(256 * 1024, 0)) {
+      Dataset<Row> df = spark.range(0, n, 1, 5).toDF("id").withColumn("label", col("id").mod(3).cast("float"));
+      Dataset<Row> prepared = FeedColumns.prepare(df, "label").persist();
+      String dir = lake.resolve("shards").toUri().toString();
+      DataFrameFeeder feeder = new DataFrameFeeder(WorkerDirectory.fixed(List.of(w0.endpoint("w0"), w1.endpoint("w1"))),
+          SECRET, new DataFrameFeeder.Settings(3, 1024, false, 3, 30_000, dir));
+      feeder.feed(prepared);
+      assertEquals(3, w0.done.get(120, TimeUnit.SECONDS));
+      assertEquals(3, w1.done.get(120, TimeUnit.SECONDS));
+      for (int e = 0; e < 3; e++) {
+        assertEquals(n, w0.perEpoch.get(e)[0] + w1.perEpoch.get(e)[0], "epoch " + e);
+        assertEquals(n * (n - 1) / 2, w0.perEpoch.get(e)[1] + w1.perEpoch.get(e)[1], "epoch " + e);
+      }
+      try (java.util.stream.Stream<java.nio.file.Path> shards = java.nio.file.Files.list(lake.resolve("shards"))) {
+        assertEquals(5, shards.filter(p -> p.getFileName().toString().matches("part-\\d{5}\\.arrows")).count(),
+            "one complete shard per partition, no temporary files left");
+      }
       prepared.unpersist();
     }
   }

@@ -32,7 +32,12 @@ public final class FeedEndpoint implements AutoCloseable {
     this.allocator = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
     BufferAllocator serverAllocator = allocator.newChildAllocator("feed-endpoint", 0, Long.MAX_VALUE);
     this.readerAllocator = allocator.newChildAllocator("feed-reader", 0, Long.MAX_VALUE);
-    this.server = FeedServer.start(serverAllocator, port, secret, new FeedBuffer(bufferBytes));
+    // Files mode: the worker reads its Arrow IPC shards from the data lake (any Hadoop FileSystem).
+    org.spindle.feeder.ShardSource shards = uri -> {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(java.net.URI.create(uri));
+      return p.getFileSystem(new Configuration()).open(p);
+    };
+    this.server = FeedServer.start(serverAllocator, port, secret, new FeedBuffer(bufferBytes), shards);
     this.feed = new WorkerFeed(server, readerAllocator, labelColumn);
     LOG.info("feed endpoint listening on port {} (buffer {} bytes, label column '{}')", server.port(), bufferBytes,
         labelColumn);
