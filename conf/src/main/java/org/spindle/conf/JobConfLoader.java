@@ -82,6 +82,11 @@ public final class JobConfLoader {
       roles.put(role, parseRole(role, f, problems));
     }
     addFeedPorts(conf, roles, problems);
+    String classifier = conf.getTrimmed(ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64");
+    if (!classifier.matches("(linux|macosx|windows)-(x86_64|arm64)(-[a-z0-9]+)?")) {
+      problems.add(ConfigKeys.TF_NATIVE_CLASSIFIER + " must be a TF Java native classifier such as linux-x86_64 or "
+          + "linux-x86_64-gpu, got '" + classifier + "'");
+    }
     if (roles.isEmpty()) {
       problems.add("no roles defined: set at least spindle.role.<name>.instances and "
           + "spindle.role.<name>.command (or .main-class)");

@@ -104,4 +104,31 @@ class JobConfLoaderTest {
     SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(), Map.of()));
     assertTrue(e.getMessage().contains("no roles defined"));
   }
+
+  @Test
+  void sparkJobsGiveFeedRolesAFeedPortAndPassSparkPropertiesThrough() {
+    JobSpec spec = loader.load(List.of(), Map.of(
+        "spindle.role.spark-driver.instances", "1", "spindle.role.spark-driver.main-class", "D",
+        "spindle.role.spark-executor.instances", "2", "spindle.role.spark-executor.main-class", "E",
+        "spindle.role.worker.instances", "2", "spindle.role.worker.main-class", "W",
+        "spindle.role.worker.ports", "metrics",
+        "spindle.spark.conf.spark.sql.shuffle.partitions", "8"));
+    assertEquals(List.of("metrics", "feed"), spec.role("worker").ports());
+    assertEquals(List.of(), spec.role("spark-executor").ports());
+    assertFalse(spec.role("spark-driver").gang(), "the driver is not part of the TF gang");
+    assertFalse(spec.isTracked("spark-executor"), "executors come and go at Spark's request");
+    assertTrue(spec.isTracked("spark-driver"));
+  }
+
+  @Test
+  void badPortNamesFeedRolesAndNativeClassifiersAreRejected() {
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(), Map.of(
+        "spindle.role.spark-driver.instances", "1", "spindle.role.spark-driver.main-class", "D",
+        "spindle.role.trainer.instances", "1", "spindle.role.trainer.main-class", "T",
+        "spindle.role.trainer.ports", "Bad-Name",
+        "spindle.tensorflow.native-classifier", "cuda")));
+    assertTrue(e.getMessage().contains("port name 'Bad-Name' is invalid"), e.getMessage());
+    assertTrue(e.getMessage().contains("spindle.feed.roles names [worker]"), e.getMessage());
+    assertTrue(e.getMessage().contains("linux-x86_64-gpu, got 'cuda'"), e.getMessage());
+  }
 }

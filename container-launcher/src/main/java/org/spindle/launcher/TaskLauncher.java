@@ -60,7 +60,9 @@ public final class TaskLauncher {
 
   static int run(Map<String, String> sysEnv) throws Exception {
     TaskEnv env = TaskEnv.from(sysEnv);
-    JobSpec spec = new JobConfLoader().load(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    JobConfLoader loader = new JobConfLoader();
+    org.apache.hadoop.conf.Configuration jobConf = loader.layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    JobSpec spec = loader.parse(jobConf);
     RoleSpec role = spec.role(env.role());
     AppSecret secret = AppSecret.fromCurrentUser();
     TaskId id = TaskId.newBuilder().setRole(env.role()).setIndex(env.index()).setAttempt(env.attempt())
@@ -108,7 +110,12 @@ public final class TaskLauncher {
       for (ServerSocket s : reserved.values()) {
         s.close();
       }
-      Process process = UserProcess.start(role, childEnv);
+      List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
+          jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"));
+      if (!jvmOptions.isEmpty()) {
+        LOG.info("task has {} GPU(s): loading the TF Java GPU build ({})", role.gpus(), jvmOptions);
+      }
+      Process process = UserProcess.start(role, childEnv, jvmOptions);
       child.set(process);
       if (stopRequested) {
         process.destroy();

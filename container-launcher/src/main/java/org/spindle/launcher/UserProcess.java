@@ -33,6 +33,10 @@ final class UserProcess {
       "-Dio.netty.tryReflectionSetAccessible=true");
 
   static List<String> commandLine(RoleSpec role, Map<String, String> env) {
+    return commandLine(role, env, List.of());
+  }
+
+  static List<String> commandLine(RoleSpec role, Map<String, String> env, List<String> jvmOptions) {
     if (role.runsCommand()) {
       return List.of("bash", "-c", role.command());
     }
@@ -42,6 +46,7 @@ final class UserProcess {
     // The child gets most of the container; the launcher itself uses under 100 MB of heap.
     cmd.add("-Xmx" + Math.max(64, (role.memoryMb() - 256) * 3 / 4) + "m");
     cmd.addAll(MODULE_OPTIONS);
+    cmd.addAll(jvmOptions);
     if (!role.javaOpts().isBlank()) {
       cmd.addAll(List.of(role.javaOpts().trim().split("\\s+")));
     }
@@ -52,8 +57,8 @@ final class UserProcess {
     return cmd;
   }
 
-  static Process start(RoleSpec role, Map<String, String> env) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(commandLine(role, env)).inheritIO();
+  static Process start(RoleSpec role, Map<String, String> env, List<String> jvmOptions) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(commandLine(role, env, jvmOptions)).inheritIO();
     pb.environment().putAll(env);
     return pb.start();
   }

@@ -61,6 +61,37 @@ public final class FeedColumns {
     return df.select(out.toArray(new Column[0]));
   }
 
+  /**
+   * Every column of {@code df}, with the model's {@code inputs} cast as the feeder casts them (for
+   * scoring); fails naming any input column that has no tensor form.
+   */
+  public static Dataset<Row> prepareInputs(Dataset<Row> df, List<String> inputs) {
+    List<String> problems = new ArrayList<>();
+    List<Column> out = new ArrayList<>();
+    for (StructField f : df.schema().fields()) {
+      Column c = col(quote(f.name()));
+      if (inputs.contains(f.name())) {
+        String problem = problem(f);
+        if (problem != null) {
+          problems.add(problem);
+        }
+        DataType t = f.dataType();
+        if (t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)) {
+          c = c.cast(DataTypes.LongType);
+        } else if (t.equals(DataTypes.BooleanType)) {
+          c = c.cast(DataTypes.FloatType);
+        } else if (t instanceof DecimalType) {
+          c = c.cast(DataTypes.DoubleType);
+        }
+      }
+      out.add(c.as(f.name()));
+    }
+    if (!problems.isEmpty()) {
+      throw new FeedSchemaException("the DataFrame cannot be scored:\n  - " + String.join("\n  - ", problems));
+    }
+    return df.select(out.toArray(new Column[0]));
+  }
+
   static String problem(StructField f) {
     DataType t = f.dataType();
     String name = "column '" + f.name() + "' (" + t.simpleString() + ")";

@@ -168,6 +168,43 @@ class LocalFeedTest {
     }
   }
 
+  /** A SavedModel computing prediction = 2 * x + b (b a variable set to 1) from inputs x and id. */
+  private static String exportModel(java.nio.file.Path dir) throws java.io.IOException {
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph(); org.tensorflow.Session s = new org.tensorflow.Session(g)) {
+      org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(g);
+      var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1)));
+      var id = tf.withName("id").placeholder(org.tensorflow.types.TInt64.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1)));
+      var b = tf.withName("b").variable(tf.constant(1f));
+      var idAsZero = tf.math.mul(tf.dtypes.cast(id, org.tensorflow.types.TFloat32.class), tf.constant(0f));
+      var y = tf.math.add(tf.math.add(tf.math.mul(x, tf.constant(2f)), b), idAsZero);
+      s.initialize();
+      org.tensorflow.Signature sig = org.tensorflow.Signature.builder().key(org.tensorflow.Signature.DEFAULT_KEY)
+          .input("x", x).input("id", id).output("prediction", y).build();
+      org.tensorflow.SavedModelBundle.exporter(dir.toString()).withSession(s).withSignature(sig).export();
+    }
+    return dir.toUri().toString();
+  }
+
+  @Test
+  void scoreDataFrameAddsOnePredictionPerRowComputedOnTheExecutors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    String model = exportModel(tmp.resolve("model"));
+    Dataset<Row> df = spark.range(0, 20_000, 1, 4).toDF("id").withColumn("x", col("id").cast("float").divide(1000))
+        .withColumn("title", lit("kept as is"));
+    Dataset<Row> scored = Predictor.scoreDataFrame(df, model, "prediction", 3000);
+    assertEquals(List.of("id", "x", "title", "prediction"), List.of(scored.schema().fieldNames()));
+    Row r = scored.agg(org.apache.spark.sql.functions.count("*"),
+        org.apache.spark.sql.functions.max(org.apache.spark.sql.functions.abs(
+            col("prediction").minus(col("x").multiply(2).plus(1))))).first();
+    assertEquals(20_000L, r.getLong(0));
+    assertTrue(r.getDouble(1) < 1e-3, "largest error " + r.getDouble(1));
+    FeedSchemaException e = assertThrows(FeedSchemaException.class,
+        () -> Predictor.scoreDataFrame(df.drop("x"), model));
+    assertTrue(e.getMessage().contains("needs inputs [x]"), e.getMessage());
+  }
+
   @Test
   void unfeedableColumnsFailBeforeAnyDataMovesNamingEveryColumn() {
     Dataset<Row> df = spark.range(0, 10).toDF("id")

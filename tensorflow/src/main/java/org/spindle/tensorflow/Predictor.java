@@ -30,6 +30,24 @@ public final class Predictor implements AutoCloseable {
     return new Predictor(SavedModelBundle.load(modelDir.toString(), "serve"));
   }
 
+  /** The serving signature's input names, in signature order. */
+  public java.util.List<String> inputNames() {
+    return java.util.List.copyOf(serving.signature().inputNames());
+  }
+
+  /** Each input's TF dtype name (DT_FLOAT, DT_INT64, ...) and rank (-1 if unknown). */
+  public Map<String, Map.Entry<String, Integer>> inputTypes() {
+    Map<String, Map.Entry<String, Integer>> out = new java.util.LinkedHashMap<>();
+    serving.signature().getInputs().forEach((name, d) ->
+        out.put(name, Map.entry(d.dataType.name(), d.shape.isUnknown() ? -1 : d.shape.numDimensions())));
+    return out;
+  }
+
+  /** The serving signature's output names. */
+  public java.util.List<String> outputNames() {
+    return java.util.List.copyOf(serving.signature().outputNames());
+  }
+
   /** Runs the serving signature; the caller closes the result. */
   public Result predict(Map<String, Tensor> inputs) {
     return serving.call(inputs);

@@ -62,6 +62,7 @@ public final class TfTaskMain {
       return EXIT_SERVER_FAILED;
     }
     LOG.info("TensorFlow server {}:{} listening on port {} (cluster {})", role, index, port, cluster.jobs());
+    logDevices(env);
     if (role.equals(TfCluster.PS)) {
       server.join();
       return 0;
@@ -87,6 +88,22 @@ public final class TfTaskMain {
       }
     }
     return 0;
+  }
+
+  /** Logs what TF sees, and warns when YARN granted GPUs that TF cannot use. */
+  static void logDevices(Map<String, String> env) {
+    try {
+      List<TfDevices.Device> devices = TfDevices.list();
+      LOG.info("TensorFlow sees {} device(s): {}", devices.size(), devices);
+      String granted = env.getOrDefault("CUDA_VISIBLE_DEVICES", env.getOrDefault("NVIDIA_VISIBLE_DEVICES", ""));
+      if (!granted.isBlank() && TfDevices.gpus(devices) == 0) {
+        LOG.warn("this container was granted GPU(s) {} but TensorFlow sees none: set "
+            + "spindle.tensorflow.native-classifier to the GPU build (linux-x86_64-gpu) and put its native jar "
+            + "in the TensorFlow archive", granted);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not list TensorFlow devices: {}", e.getMessage());
+    }
   }
 
   /** Every key of the job XML and --conf: spindle.* plus the job's own (keys outside spindle.* are not checked). */
