@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# Runs the recovery benchmark on an embedded cluster. Build first: mvn -B -q install -DskipTests
+# Runs a benchmark. Build first: mvn -B -q install -DskipTests
+#   bench/run.sh                          recovery after kill -9 (embedded YARN cluster)
+#   bench/run.sh train [steps] [reps]     FM examples/s: one process vs PS vs allreduce
+#   bench/run.sh feed [rows] [reps]       Spark -> TF feeding rows/s, and Arrow batch -> tensor
 set -euo pipefail
 cd "$(dirname "$0")"
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
-exec java -Dspindle.dist.jar="$PWD/../dist/target/spindle.jar" -Dlog4j.configuration="file:$PWD/log4j.properties" \
-  -cp "target/classes:$(cat target/classpath.txt)" org.spindle.bench.RecoveryBench "$@"
+OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
+case "${1:-recovery}" in
+  train|feed)
+    main=$([ "$1" = train ] && echo org.spindle.bench.TrainThroughputBench || echo org.spindle.bench.FeedBench)
+    shift
+    # Spark, Flight and TF without the Hadoop mini cluster (which only the recovery benchmark needs).
+    cp=$(tr ':' '\n' < target/classpath.txt | grep -v hadoop-client-minicluster | paste -sd: -)
+    exec env TF_CPP_MIN_LOG_LEVEL=2 java $OPENS -Dlog4j.configuration="file:$PWD/log4j.properties" \
+      -cp "target/classes:$cp" "$main" "$@" ;;
+  recovery) [ $# -gt 0 ] && shift
+    exec java -Dspindle.dist.jar="$PWD/../dist/target/spindle.jar" -Dlog4j.configuration="file:$PWD/log4j.properties" \
+      -cp "target/classes:$(cat target/classpath.txt)" org.spindle.bench.RecoveryBench "$@" ;;
+  *) exec java -Dspindle.dist.jar="$PWD/../dist/target/spindle.jar" -Dlog4j.configuration="file:$PWD/log4j.properties" \
+      -cp "target/classes:$(cat target/classpath.txt)" org.spindle.bench.RecoveryBench "$@" ;;
+esac
