@@ -17,4 +17,7 @@ public interface JobContext {
 
   /** The job's configuration as loaded in this container: spindle.* keys and the job's own keys. */
   Map<String, String> conf();
+
+  /** Sends metrics to the AM (and from there to the client); never throws for a lost message. */
+  void reportMetrics(long step, Map<String, Double> metrics);
 }

@@ -61,6 +61,7 @@ public interface TrainContext extends JobContext {
   InputFeed inputFeed();
 
   /** Sends metrics to the AM (and from there to the client); never throws for a lost message. */
+  @Override
   void reportMetrics(long step, Map<String, Double> metrics);
 
   /**

@@ -32,10 +32,50 @@ public final class Trainer {
     Model build(Ops tf, TrainContext ctx);
   }
 
-  /** Produces the feed for one step: input name to tensor (the trainer closes them). */
+  /**
+   * Produces the feed for one step: input name to tensor (the trainer closes them). Returning null
+   * ends training before {@code steps} (the input is exhausted, e.g. the fed epochs are over).
+   */
   @FunctionalInterface
   public interface InputFn {
-    Map<String, Tensor> batch(long step);
+    Map<String, Tensor> batch(long step) throws Exception;
+  }
+
+  /**
+   * Input from the Spark feed: each fed batch is one step; {@code columns} maps the model's input
+   * names to the DataFrame's columns. Training ends when the feed's last epoch was read.
+   */
+  public static InputFn fromFeed(InputFeed feed, Map<String, String> columns) {
+    return step -> {
+      FeedBatch b = feed.next();
+      if (b == null) {
+        return null;
+      }
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      columns.forEach((input, column) -> out.put(input, b.column(column)));
+      return new FeedOwned(out, b);
+    };
+  }
+
+  /** The tensors of one fed batch; the trainer closes the batch (and with it the tensors) once. */
+  private static final class FeedOwned extends java.util.AbstractMap<String, Tensor> implements AutoCloseable {
+    private final Map<String, Tensor> tensors;
+    private final FeedBatch batch;
+
+    FeedOwned(Map<String, Tensor> tensors, FeedBatch batch) {
+      this.tensors = tensors;
+      this.batch = batch;
+    }
+
+    @Override
+    public java.util.Set<Entry<String, Tensor>> entrySet() {
+      return tensors.entrySet();
+    }
+
+    @Override
+    public void close() {
+      batch.close();
+    }
   }
 
   private final ModelFn modelFn;
@@ -87,6 +127,9 @@ public final class Trainer {
     long lastCheckpointMs = clock.millis();
     while (step < steps) {
       Map<String, Tensor> feed = input.batch(step);
+      if (feed == null) {
+        break; // the input is exhausted
+      }
       try {
         Session.Runner r = session.runner().addTarget(train).fetch(model.loss()).fetch(globalStep);
         if (replicas > 1) {
@@ -100,7 +143,11 @@ public final class Trainer {
           step = ((TInt64) res.get(1)).getLong();
         }
       } finally {
-        feed.values().forEach(Tensor::close);
+        if (feed instanceof AutoCloseable owner) {
+          owner.close();
+        } else {
+          feed.values().forEach(Tensor::close);
+        }
       }
       if (metricsEvery > 0 && step % metricsEvery == 0) {
         Map<String, Double> m = new LinkedHashMap<>();

@@ -3,15 +3,36 @@ package org.spindle.bench;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.rand;
 
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,24 +49,30 @@ import org.spindle.tensorflow.feed.ArrowTensors;
 import org.tensorflow.Tensor;
 import org.tensorflow.TensorMemory;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
- * Feeding throughput, measured against baselines in the same run:
- * (1) Spark (local[2]) to a worker's tensors: Spindle's feeder (ArrowWriter into Flight, Arrow
- *     batches to tensors) versus collecting rows on the driver and filling tensors row by row;
- * (2) one Arrow batch (4096 x 64 floats) to a TF tensor: wrapped without a copy, one memcpy, and
- *     element by element (the baseline).
+ * Feed throughput on one DataFrame (rows x 64 float columns + 8 id columns, cached), three ways in
+ * one run: (1) Spindle's path: ArrowWriter in the Spark tasks, Arrow Flight to two worker
+ * endpoints, Arrow batches to TF tensors; (2) the row-at-a-time baseline: every row one gRPC
+ * message from the Spark tasks, the receivers copy rows into batch arrays and build tensors;
+ * (3) the machine's limit: the same number of bytes over a raw loopback TCP socket.
+ * Then one 1 MB Arrow column buffer to a tensor: wrapped, one memcpy, element by element.
  * Usage: FeedBench [rows] [repetitions]
  */
 public final class FeedBench {
   private static final String SECRET = "bench-secret";
-  private static final int COLS = 64;
+  static final int FLOATS = 64;
+  static final int IDS = 8;
+  static final int ROW_BYTES = FLOATS * 4 + IDS * 8;
+  static final int BATCH = 4096;
 
   private FeedBench() {}
 
   public static void main(String[] args) throws Exception {
-    long rows = args.length > 0 ? Long.parseLong(args[0]) : 500_000;
+    long rows = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Credentials creds = new Credentials();
     AppSecret.of(SECRET).addTo(creds);
@@ -53,30 +80,39 @@ public final class FeedBench {
     SparkSession spark = SparkSession.builder().master("local[2]").appName("feed-bench")
         .config("spark.ui.enabled", "false").getOrCreate();
     List<Column> cols = new ArrayList<>();
-    cols.add(col("id"));
-    for (int c = 0; c < COLS; c++) {
+    for (int c = 0; c < IDS; c++) {
+      cols.add(col("id").multiply(IDS).plus(c).as("id" + c));
+    }
+    for (int c = 0; c < FLOATS; c++) {
       cols.add(rand(c).cast("float").as("f" + c));
     }
-    Dataset<Row> df = FeedColumns.prepare(spark.range(0, rows, 1, 4).select(cols.toArray(new Column[0]))
-        .withColumn("label", col("f0")), "label").cache();
+    Dataset<Row> df = FeedColumns.prepare(spark.range(0, rows, 1, 4).select(cols.toArray(new Column[0])), "f0")
+        .cache();
     df.count();
-    List<Double> feeder = new ArrayList<>();
-    List<Double> collect = new ArrayList<>();
+    double mb = rows * (double) ROW_BYTES / 1e6;
+    List<Double> flight = new ArrayList<>();
+    List<Double> perRow = new ArrayList<>();
+    List<Double> tcp = new ArrayList<>();
     for (int r = 0; r < reps; r++) {
-      feeder.add(feederRowsPerSecond(df, rows));
-      collect.add(collectRowsPerSecond(df, rows));
-      System.out.printf("rep %d: feeder %.0f rows/s, collect + per-row tensors %.0f rows/s%n", r + 1, feeder.get(r),
-          collect.get(r));
+      flight.add(feederRowsPerSecond(df, rows));
+      perRow.add(grpcRowsPerSecond(df, rows));
+      tcp.add(loopbackRowsPerSecond(rows));
+      System.out.printf("rep %d: flight %.0f rows/s, row-at-a-time gRPC %.0f rows/s, loopback TCP %.0f rows/s%n",
+          r + 1, flight.get(r), perRow.get(r), tcp.get(r));
     }
-    System.out.printf("median: feeder %.0f rows/s, baseline %.0f rows/s, ratio %.1fx%n",
-        TrainThroughputBench.median(feeder), TrainThroughputBench.median(collect),
-        TrainThroughputBench.median(feeder) / TrainThroughputBench.median(collect));
+    double f = TrainThroughputBench.median(flight);
+    double g = TrainThroughputBench.median(perRow);
+    double t = TrainThroughputBench.median(tcp);
+    System.out.printf("median rows/s (MB/s at %d bytes/row): flight %.0f (%.0f), gRPC per row %.0f (%.0f), loopback %.0f (%.0f)%n",
+        ROW_BYTES, f, f * ROW_BYTES / 1e6, g, g * ROW_BYTES / 1e6, t, t * ROW_BYTES / 1e6);
+    System.out.printf("flight / per-row gRPC = %.1fx; flight / loopback = %.0f%%; data %.0f MB per run%n",
+        f / g, 100 * f / t, mb);
     spark.stop();
     conversion(reps);
     System.exit(0);
   }
 
-  /** Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
+  /** (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
   static double feederRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
     List<FeedServer> servers = new ArrayList<>();
     List<CompletableFuture<Long>> done = new ArrayList<>();
@@ -90,7 +126,7 @@ public final class FeedBench {
       FeedReader reader = new FeedReader(s, root.newChildAllocator("r" + w, 0, Long.MAX_VALUE));
       CompletableFuture<Long> f = new CompletableFuture<>();
       done.add(f);
-      Thread t = new Thread(() -> {
+      Thread th = new Thread(() -> {
         long n = 0;
         ArrowTensors conv = new ArrowTensors();
         try {
@@ -111,11 +147,11 @@ public final class FeedBench {
           f.completeExceptionally(e);
         }
       });
-      t.setDaemon(true);
-      t.start();
+      th.setDaemon(true);
+      th.start();
     }
     long start = System.nanoTime();
-    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(1, 4096, false, 2, 60_000))
+    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(1, BATCH, false, 2, 60_000))
         .feed(df);
     long got = 0;
     for (CompletableFuture<Long> f : done) {
@@ -131,39 +167,173 @@ public final class FeedBench {
     return rows / secs;
   }
 
-  /** Baseline: rows to the driver, then tensors of 4096 rows filled value by value. */
-  static double collectRowsPerSecond(Dataset<Row> df, long rows) {
+  static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  };
+
+  static final MethodDescriptor<byte[], byte[]> PUT_ROWS = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.CLIENT_STREAMING).setFullMethodName("bench.Rows/Put")
+      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+  /** A receiver that copies each row into batch arrays and builds tensors every BATCH rows. */
+  static final class RowReceiver implements StreamObserver<byte[]> {
+    final StreamObserver<byte[]> response;
+    final AtomicLong total;
+    final float[] floats = new float[BATCH * FLOATS];
+    final long[] ids = new long[BATCH * IDS];
+    int n;
+
+    RowReceiver(StreamObserver<byte[]> response, AtomicLong total) {
+      this.response = response;
+      this.total = total;
+    }
+
+    @Override
+    public void onNext(byte[] row) {
+      ByteBuffer b = ByteBuffer.wrap(row);
+      for (int c = 0; c < IDS; c++) {
+        ids[n * IDS + c] = b.getLong();
+      }
+      for (int c = 0; c < FLOATS; c++) {
+        floats[n * FLOATS + c] = b.getFloat();
+      }
+      if (++n == BATCH) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (n == 0) {
+        return;
+      }
+      try (TFloat32 f = TFloat32.tensorOf(Shape.of(n, FLOATS), DataBuffers.of(floats, true, false).narrow(n * (long) FLOATS));
+           TInt64 i = TInt64.tensorOf(Shape.of(n, IDS), DataBuffers.of(ids, true, false).narrow(n * (long) IDS))) {
+        total.addAndGet(n);
+      }
+      n = 0;
+    }
+
+    @Override
+    public void onError(Throwable t) {
+    }
+
+    @Override
+    public void onCompleted() {
+      flush();
+      response.onNext(new byte[0]);
+      response.onCompleted();
+    }
+  }
+
+  /** (2) Every row one gRPC message, sent by the Spark tasks with flow control. */
+  static double grpcRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
+    AtomicLong received = new AtomicLong();
+    ServerServiceDefinition svc = ServerServiceDefinition.builder("bench.Rows")
+        .addMethod(PUT_ROWS, ServerCalls.asyncClientStreamingCall(resp -> new RowReceiver(resp, received))).build();
+    Server server = NettyServerBuilder.forPort(0).addService(svc).build().start();
+    int port = server.getPort();
     long start = System.nanoTime();
-    Iterator<Row> it = df.toLocalIterator();
-    long n = 0;
-    float[][] batch = new float[4096][COLS];
-    int inBatch = 0;
+    df.foreachPartition((ForeachPartitionFunction<Row>) it -> sendRows(port, it));
+    double secs = (System.nanoTime() - start) / 1e9;
+    server.shutdownNow();
+    if (received.get() != rows) {
+      throw new IllegalStateException("received " + received.get() + " rows, expected " + rows);
+    }
+    return rows / secs;
+  }
+
+  static void sendRows(int port, java.util.Iterator<Row> it) throws Exception {
+    ManagedChannel ch = NettyChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+    CountDownLatch done = new CountDownLatch(1);
+    @SuppressWarnings("unchecked")
+    ClientCallStreamObserver<byte[]>[] out = new ClientCallStreamObserver[1];
+    StreamObserver<byte[]> req = ClientCalls.asyncClientStreamingCall(ch.newCall(PUT_ROWS, io.grpc.CallOptions.DEFAULT),
+        new ClientResponseObserver<byte[], byte[]>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<byte[]> r) {
+            out[0] = r;
+          }
+
+          @Override
+          public void onNext(byte[] value) {
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            done.countDown();
+          }
+        });
     while (it.hasNext()) {
       Row r = it.next();
-      for (int c = 0; c < COLS; c++) {
-        batch[inBatch][c] = r.getFloat(c + 1);
+      ByteBuffer b = ByteBuffer.allocate(ROW_BYTES);
+      for (int c = 0; c < IDS; c++) {
+        b.putLong(r.getLong(c));
       }
-      n++;
-      if (++inBatch == 4096 || !it.hasNext()) {
-        try (TFloat32 t = TFloat32.tensorOf(Shape.of(inBatch, COLS))) {
-          for (int i = 0; i < inBatch; i++) {
-            for (int c = 0; c < COLS; c++) {
-              t.setFloat(batch[i][c], i, c);
-            }
+      for (int c = 0; c < FLOATS; c++) {
+        b.putFloat(r.getFloat(IDS + c));
+      }
+      while (!out[0].isReady()) {
+        LockSupport.parkNanos(20_000);
+      }
+      req.onNext(b.array());
+    }
+    req.onCompleted();
+    done.await(10, TimeUnit.MINUTES);
+    ch.shutdownNow();
+  }
+
+  /** (3) The same bytes over a raw loopback socket, 64 KB writes, a reader that discards. */
+  static double loopbackRowsPerSecond(long rows) throws Exception {
+    long bytes = rows * ROW_BYTES;
+    try (ServerSocket ss = new ServerSocket(0)) {
+      CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> {
+        try (Socket s = ss.accept(); InputStream in = s.getInputStream()) {
+          byte[] buf = new byte[1 << 16];
+          long n = 0;
+          for (int k; (k = in.read(buf)) > 0; ) {
+            n += k;
           }
+          return n;
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
         }
-        inBatch = 0;
+      });
+      long start = System.nanoTime();
+      try (Socket s = new Socket("localhost", ss.getLocalPort()); OutputStream out = s.getOutputStream()) {
+        byte[] chunk = new byte[1 << 16];
+        for (long left = bytes; left > 0; left -= chunk.length) {
+          out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        }
       }
+      long got = read.get(5, TimeUnit.MINUTES);
+      double secs = (System.nanoTime() - start) / 1e9;
+      if (got != bytes) {
+        throw new IllegalStateException("loopback moved " + got + " of " + bytes + " bytes");
+      }
+      return rows / secs;
     }
-    if (n != rows) {
-      throw new IllegalStateException("collected " + n);
-    }
-    return rows / ((System.nanoTime() - start) / 1e9);
   }
 
   /** One 4096 x 64 float column buffer (1 MB) to a tensor, three ways; microseconds per batch. */
   static void conversion(int reps) {
-    int n = 4096 * COLS;
+    int n = BATCH * FLOATS;
     try (RootAllocator a = AlignedAllocation.rootAllocator(Long.MAX_VALUE); Float4Vector v = new Float4Vector("x", a)) {
       v.allocateNew(n);
       for (int i = 0; i < n; i++) {
@@ -179,18 +349,18 @@ public final class FeedBench {
         long t0 = System.nanoTime();
         for (int i = 0; i < iters; i++) {
           v.getDataBuffer().getReferenceManager().retain();
-          TensorMemory.wrap(TFloat32.class, Shape.of(4096, COLS), addr, 4L * n,
+          TensorMemory.wrap(TFloat32.class, Shape.of(BATCH, FLOATS), addr, 4L * n,
               () -> v.getDataBuffer().getReferenceManager().release()).close();
         }
         long t1 = System.nanoTime();
         for (int i = 0; i < iters; i++) {
-          TensorMemory.copyOf(TFloat32.class, Shape.of(4096, COLS), addr, 4L * n).close();
+          TensorMemory.copyOf(TFloat32.class, Shape.of(BATCH, FLOATS), addr, 4L * n).close();
         }
         long t2 = System.nanoTime();
         for (int i = 0; i < iters / 10; i++) {
-          try (TFloat32 t = TFloat32.tensorOf(Shape.of(4096, COLS))) {
+          try (TFloat32 t = TFloat32.tensorOf(Shape.of(BATCH, FLOATS))) {
             for (int k = 0; k < n; k++) {
-              t.setFloat(v.get(k), k / COLS, k % COLS);
+              t.setFloat(v.get(k), k / FLOATS, k % FLOATS);
             }
           }
         }

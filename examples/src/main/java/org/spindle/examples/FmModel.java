@@ -41,17 +41,54 @@ public final class FmModel {
         TFloat32.class));
     Variable<TFloat32> v = vars.withName("fm_factors").variable(vars.math.mul(
         vars.random.statelessRandomNormal(vars.constant(new long[] {vocabulary, factors}), vars.constant(new long[] {7, 11})),
-        vars.constant(0.01f)));
+        vars.constant(initStd)));
     ids = tf.withName("ids").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, fields)));
     label = tf.withName("label").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+    prediction = predict(tf, w0, w, v, ids);
+    Operand<TFloat32> squared = tf.math.mean(tf.math.square(tf.math.sub(prediction, label)), tf.constant(0));
+    // A little L2 on the factors of the ids in the batch keeps rare hashed ids from overfitting.
+    Operand<TFloat32> l2 = tf.math.mul(tf.constant(l2Factors), tf.math.mean(
+        tf.math.square(tf.gather(v, ids, tf.constant(0))), tf.constant(new int[] {0, 1, 2})));
+    Operand<TFloat32> loss = tf.math.add(squared, l2);
+    return new Trainer.Model(Map.of("ids", ids, "label", label), loss);
+  }
+
+  private float l2Factors = 0f;
+  private float initStd = 0.01f;
+
+  /** Standard deviation of the factors' initial values. */
+  public FmModel withInitStd(float std) {
+    this.initStd = std;
+    return this;
+  }
+
+  /** L2 weight on the factors used in a batch (0 = none). */
+  public FmModel withL2(float weight) {
+    this.l2Factors = weight;
+    return this;
+  }
+
+  private Operand<TFloat32> predict(Ops tf, Operand<TFloat32> w0, Operand<TFloat32> w, Operand<TFloat32> v,
+                                    Operand<TInt64> ids) {
     Operand<TFloat32> linear = tf.reduceSum(tf.gather(w, ids, tf.constant(0)), tf.constant(1));       // [b]
     Operand<TFloat32> emb = tf.gather(v, ids, tf.constant(0));                                          // [b, f, k]
     Operand<TFloat32> sumSq = tf.math.square(tf.reduceSum(emb, tf.constant(1)));                       // [b, k]
     Operand<TFloat32> sqSum = tf.reduceSum(tf.math.square(emb), tf.constant(1));                       // [b, k]
     Operand<TFloat32> pairs = tf.math.mul(tf.constant(0.5f), tf.reduceSum(tf.math.sub(sumSq, sqSum), tf.constant(1)));
-    prediction = tf.withName("prediction").math.add(tf.math.add(w0, linear), pairs);
-    Operand<TFloat32> loss = tf.math.mean(tf.math.square(tf.math.sub(prediction, label)), tf.constant(0));
-    return new Trainer.Model(Map.of("ids", ids, "label", label), loss);
+    return tf.withName("prediction").math.add(tf.math.add(w0, linear), pairs);
+  }
+
+  /**
+   * The serving graph: ids [n, fields] (TInt64) to prediction [n], with the training variable
+   * names and no devices, for TrainContext.exportSavedModel.
+   */
+  public org.tensorflow.Signature serving(Ops tf) {
+    Variable<TFloat32> w0 = tf.withName("fm_bias").variable(Shape.scalar(), TFloat32.class);
+    Variable<TFloat32> w = tf.withName("fm_weights").variable(Shape.of(vocabulary), TFloat32.class);
+    Variable<TFloat32> v = tf.withName("fm_factors").variable(Shape.of(vocabulary, factors), TFloat32.class);
+    Placeholder<TInt64> in = tf.withName("ids").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1, fields)));
+    return org.tensorflow.Signature.builder().key(org.tensorflow.Signature.DEFAULT_KEY).input("ids", in)
+        .output("prediction", predict(tf, w0, w, v, in)).build();
   }
 
   public Placeholder<TInt64> ids() {

@@ -40,10 +40,13 @@ public final class RatingsFeedJob extends SpindleJob {
         .csv(dir + "/movies.csv");
     Dataset<Row> perUser = ratings.groupBy("userId")
         .agg(avg("rating").cast("float").as("user_mean"), count("*").cast("float").as("user_count"));
-    return ratings.join(movies, "movieId").join(perUser, "userId")
+    Dataset<Row> features = ratings.join(movies, "movieId").join(perUser, "userId")
         .select(col("id"), col("userId"), col("movieId"), col("year").cast("float").as("year"),
-            col("user_mean"), col("user_count"), col("rating").cast("float").as("label"))
-        .repartition(8);
+            col("user_mean"), col("user_count"), col("rating").cast("float").as("label"));
+    if (Boolean.parseBoolean(ctx.conf().getOrDefault("example.keep-title", "false"))) {
+      features = features.join(movies.select("movieId", "title"), "movieId"); // a string column: cannot be fed
+    }
+    return features.repartition(8);
   }
 
   @Override

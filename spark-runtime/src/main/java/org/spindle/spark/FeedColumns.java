@@ -22,8 +22,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Which DataFrame columns can travel to TensorFlow and how. Checked before any data moves:
- * numeric columns become [batch] tensors (integer ids widened to TInt64), float and double arrays
- * [batch, n]; anything else fails naming the column, its type and what to do about it.
+ * numeric columns become [batch] tensors (integer ids widened to TInt64), numeric arrays
+ * [batch, n] (integer arrays as TInt64); anything else fails naming the column, its type and what to do about it.
  */
 public final class FeedColumns {
   private FeedColumns() {}
@@ -51,6 +51,8 @@ public final class FeedColumns {
         c = c.cast(DataTypes.FloatType);
       } else if (t instanceof DecimalType) {
         c = c.cast(DataTypes.DoubleType);
+      } else if (t instanceof ArrayType a && isSmallInt(a.elementType())) {
+        c = c.cast(DataTypes.createArrayType(DataTypes.LongType, a.containsNull()));
       }
       out.add(c.as(f.name()));
     }
@@ -102,8 +104,9 @@ public final class FeedColumns {
     }
     if (t instanceof ArrayType a) {
       DataType e = a.elementType();
-      return e.equals(DataTypes.FloatType) || e.equals(DataTypes.DoubleType) ? null
-          : name + ": arrays must hold float or double; cast the elements in preTrain";
+      return e.equals(DataTypes.FloatType) || e.equals(DataTypes.DoubleType) || e.equals(DataTypes.LongType)
+          || isSmallInt(e) ? null : name + ": arrays must hold numbers (float, double, int, bigint); cast the "
+          + "elements in preTrain";
     }
     if (t.typeName().equals("vector")) {
       return name + ": turn the ML vector into an array first, e.g. "
@@ -174,6 +177,10 @@ public final class FeedColumns {
       throw new FeedSchemaException("the DataFrame preTrain returned cannot be fed to TensorFlow:\n  - "
           + String.join("\n  - ", problems));
     }
+  }
+
+  private static boolean isSmallInt(DataType t) {
+    return t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType);
   }
 
   private static String quote(String name) {

@@ -85,8 +85,8 @@ public final class Predictor {
         default -> null;
       };
       if (scalar != null) {
-        boolean array = f.dataType() instanceof org.apache.spark.sql.types.ArrayType;
-        c = c.cast(array ? DataTypes.createArrayType(scalar, false) : scalar);
+        c = c.cast(f.dataType() instanceof org.apache.spark.sql.types.ArrayType a
+            ? DataTypes.createArrayType(scalar, a.containsNull()) : scalar);
       }
       out.add(c.as(f.name()));
     }

@@ -63,7 +63,8 @@ public final class SparkDriverMain {
   static int run(Map<String, String> env, JobConf conf) throws Exception {
     SpindleJob job = (SpindleJob) Class.forName(conf.get(ConfigKeys.JOB_CLASS, "")).getDeclaredConstructor()
         .newInstance();
-    JobContext ctx = new DriverContext(env, conf.all());
+    TaskReporter metrics = TaskReporter.fromEnvironment(env);
+    JobContext ctx = new DriverContext(env, conf.all(), metrics);
     String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
     int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
     boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
@@ -229,10 +230,15 @@ public final class SparkDriverMain {
   }
 
   private record DriverContext(String appId, String role, int index, int attempt, boolean isChief,
-                               Map<String, String> conf) implements JobContext {
-    DriverContext(Map<String, String> env, Map<String, String> conf) {
+                               Map<String, String> conf, TaskReporter reporter) implements JobContext {
+    DriverContext(Map<String, String> env, Map<String, String> conf, TaskReporter reporter) {
       this(env.get(SpindleEnv.APP_ID), env.get(SpindleEnv.ROLE), Integer.parseInt(env.getOrDefault(SpindleEnv.INDEX, "0")),
-          Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")), false, Map.copyOf(conf));
+          Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")), false, Map.copyOf(conf), reporter);
+    }
+
+    @Override
+    public void reportMetrics(long step, Map<String, Double> metrics) {
+      reporter.reportMetrics(step, metrics);
     }
   }
 }

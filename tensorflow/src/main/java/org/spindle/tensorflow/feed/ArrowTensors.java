@@ -23,8 +23,8 @@ import org.tensorflow.types.family.TType;
 
 /**
  * Arrow columns to dense TensorFlow tensors, straight from the Arrow buffers: float, double,
- * int and bigint columns become [rows] tensors, list and fixed-size-list columns of float or
- * double become [rows, n]. A 64-byte aligned buffer is wrapped without a copy (the tensor holds a
+ * int and bigint columns become [rows] tensors, list and fixed-size-list columns of those become
+ * [rows, n] (multi-hot or hashed feature ids as TInt64 [rows, n]). A 64-byte aligned buffer is wrapped without a copy (the tensor holds a
  * reference to the Arrow memory until TF frees it); anything else is one bulk copy.
  */
 public final class ArrowTensors {
@@ -87,13 +87,14 @@ public final class ArrowTensors {
     }
     throw new FeedColumnException("column '" + v.getName() + "' has Arrow type " + v.getField().getType()
         + ", which the feeder cannot turn into a dense tensor (supported: float, double, int, bigint and "
-        + "arrays of float or double)");
+        + "arrays of those)");
   }
 
   private static void checkElement(FieldVector list, FieldVector child) {
-    if (!(child instanceof Float4Vector || child instanceof Float8Vector)) {
+    if (!(child instanceof Float4Vector || child instanceof Float8Vector || child instanceof BigIntVector
+        || child instanceof IntVector)) {
       throw new FeedColumnException("column '" + list.getName() + "' is an array of " + child.getField().getType()
-          + "; array columns must hold float or double");
+          + "; array columns must hold float, double, int or bigint");
     }
   }
 
