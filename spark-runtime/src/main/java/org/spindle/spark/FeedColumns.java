@@ -43,18 +43,7 @@ public final class FeedColumns {
         problems.add(problem);
         continue;
       }
-      DataType t = f.dataType();
-      Column c = col(quote(f.name()));
-      if (t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)) {
-        c = c.cast(DataTypes.LongType);
-      } else if (t.equals(DataTypes.BooleanType)) {
-        c = c.cast(DataTypes.FloatType);
-      } else if (t instanceof DecimalType) {
-        c = c.cast(DataTypes.DoubleType);
-      } else if (t instanceof ArrayType a && isSmallInt(a.elementType())) {
-        c = c.cast(DataTypes.createArrayType(DataTypes.LongType, a.containsNull()));
-      }
-      out.add(c.as(f.name()));
+      out.add(tensorReady(f));
     }
     if (!problems.isEmpty()) {
       throw new FeedSchemaException("the DataFrame preTrain returned cannot be fed to TensorFlow:\n  - "
@@ -71,27 +60,36 @@ public final class FeedColumns {
     List<String> problems = new ArrayList<>();
     List<Column> out = new ArrayList<>();
     for (StructField f : df.schema().fields()) {
-      Column c = col(quote(f.name()));
       if (inputs.contains(f.name())) {
         String problem = problem(f);
         if (problem != null) {
           problems.add(problem);
         }
-        DataType t = f.dataType();
-        if (t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)) {
-          c = c.cast(DataTypes.LongType);
-        } else if (t.equals(DataTypes.BooleanType)) {
-          c = c.cast(DataTypes.FloatType);
-        } else if (t instanceof DecimalType) {
-          c = c.cast(DataTypes.DoubleType);
-        }
+        out.add(tensorReady(f));
+      } else {
+        out.add(col(quote(f.name())));
       }
-      out.add(c.as(f.name()));
     }
     if (!problems.isEmpty()) {
       throw new FeedSchemaException("the DataFrame cannot be scored:\n  - " + String.join("\n  - ", problems));
     }
     return df.select(out.toArray(new Column[0]));
+  }
+
+  /** The column cast to its tensor form: small ints and int arrays to bigint, booleans to float, decimals to double. */
+  static Column tensorReady(StructField f) {
+    DataType t = f.dataType();
+    Column c = col(quote(f.name()));
+    if (isSmallInt(t)) {
+      c = c.cast(DataTypes.LongType);
+    } else if (t.equals(DataTypes.BooleanType)) {
+      c = c.cast(DataTypes.FloatType);
+    } else if (t instanceof DecimalType) {
+      c = c.cast(DataTypes.DoubleType);
+    } else if (t instanceof ArrayType a && isSmallInt(a.elementType())) {
+      c = c.cast(DataTypes.createArrayType(DataTypes.LongType, a.containsNull()));
+    }
+    return c.as(f.name());
   }
 
   static String problem(StructField f) {
