@@ -30,23 +30,40 @@ final class Commands {
   }
 
   static int runLocal(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of("--work-dir"));
+    CliArgs a = CliArgs.parse(args, List.of("--work-dir", "--example", "--ratings", "--epochs"));
     if (!a.flags.contains("--local")) {
       throw new SpindleCli.CliException("only `run --local` is supported; use `submit` for a real cluster");
     }
     Path work = Path.of(a.options.getOrDefault("--work-dir", "spindle-work")).toAbsolutePath();
     Files.createDirectories(work);
     out.println("starting an embedded YARN cluster (2 CPU nodes + 1 GPU node) under " + work);
+    String example = a.options.getOrDefault("--example", a.jobXmls.isEmpty() ? FmExample.NAME : "");
+    if (!example.isEmpty() && !example.equals(FmExample.NAME) && !example.equals("demo")) {
+      throw new SpindleCli.CliException("unknown example '" + example + "'; examples: " + FmExample.NAME + ", demo");
+    }
+    Path data = null;
+    List<Path> jars = new java.util.ArrayList<>(a.jars);
+    if (example.equals(FmExample.NAME)) {
+      data = FmExample.generate(work, Integer.parseInt(a.options.getOrDefault("--ratings", "100000")), out);
+      jars.add(FmExample.examplesJar());
+    }
     try (LocalCluster cluster = LocalCluster.start(work.resolve("cluster"), "spindle-local")) {
-      Map<String, String> overrides = new LinkedHashMap<>();
-      if (a.jobXmls.isEmpty()) {
+      Map<String, String> overrides = new LinkedHashMap<>(cluster.containerKeys());
+      if (example.equals("demo")) {
         overrides.putAll(DemoJob.keys());
-        out.println("no --conf given: running the demo job (1 ps + 2 GPU workers)");
+        out.println("running the demo job (1 ps + 2 GPU workers)");
+      } else if (example.equals(FmExample.NAME)) {
+        overrides.putAll(FmExample.keys(work, data, cluster.containerKeys().get("spindle.container.extra-classpath"),
+            Integer.parseInt(a.options.getOrDefault("--epochs", "10"))));
+        out.println("running the FM movie recommender: Spark feature engineering on 2 executors, "
+            + "TensorFlow FM training on 1 ps + 2 workers, batch scoring back in Spark");
       }
-      overrides.putAll(cluster.containerKeys());
       overrides.putAll(JobConfLoader.parseOverrides(a.overrides));
-      SubmitResult r = new SpindleClient(cluster.conf(), out).submit(a.jobXmls, overrides, a.jars, true);
+      SubmitResult r = new SpindleClient(cluster.conf(), out).submit(a.jobXmls, overrides, jars, true);
       out.println("container logs: " + work.resolve("cluster"));
+      if (r.succeeded() && example.equals(FmExample.NAME)) {
+        FmExample.printReport(work, out);
+      }
       return r.succeeded() ? 0 : 1;
     }
   }

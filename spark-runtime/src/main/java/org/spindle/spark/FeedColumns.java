@@ -88,8 +88,28 @@ public final class FeedColumns {
       c = c.cast(DataTypes.DoubleType);
     } else if (t instanceof ArrayType a && isSmallInt(a.elementType())) {
       c = c.cast(DataTypes.createArrayType(DataTypes.LongType, a.containsNull()));
+    } else if (isMlVector(t)) {
+      c = vectorToArray(c);
     }
     return c.as(f.name());
+  }
+
+  /** Spark ML's VectorUDT (dense or sparse vectors). */
+  static boolean isMlVector(DataType t) {
+    return t.typeName().equals("vector") && t.getClass().getName().startsWith("org.apache.spark.ml");
+  }
+
+  /**
+   * ML vectors become array<float> through Spark ML's own vector_to_array (dense [n]; sparse
+   * vectors are densified). Spark ML is on the classpath whenever such a column exists.
+   */
+  static Column vectorToArray(Column c) {
+    try {
+      return (Column) Class.forName("org.apache.spark.ml.functions")
+          .getMethod("vector_to_array", Column.class, String.class).invoke(null, c, "float32");
+    } catch (ReflectiveOperationException e) {
+      throw new FeedSchemaException("an ML vector column needs org.apache.spark.ml.functions.vector_to_array: " + e);
+    }
   }
 
   static String problem(StructField f) {
@@ -106,9 +126,8 @@ public final class FeedColumns {
           || isSmallInt(e) ? null : name + ": arrays must hold numbers (float, double, int, bigint); cast the "
           + "elements in preTrain";
     }
-    if (t.typeName().equals("vector")) {
-      return name + ": turn the ML vector into an array first, e.g. "
-          + "org.apache.spark.ml.functions.vector_to_array(col(\"" + f.name() + "\"))";
+    if (isMlVector(t)) {
+      return null; // becomes array<float> via vector_to_array
     }
     if (t.equals(DataTypes.StringType)) {
       return name + ": a string column has no tensor encoding; hash it (xxhash64), index it or drop it in preTrain";

@@ -59,6 +59,7 @@ class LocalFeedTest {
     final RootAllocator allocator = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
     final FeedServer server;
     final Map<Integer, long[]> perEpoch = new ConcurrentHashMap<>();
+    final Map<Integer, Long> batchLimit = new ConcurrentHashMap<>();
     final CompletableFuture<Integer> done = new CompletableFuture<>();
 
     Worker(long bufferBytes, long delayMsPerBatch) throws Exception {
@@ -76,6 +77,9 @@ class LocalFeedTest {
               if (r.kind() == FeedReader.Kind.END) {
                 done.complete(r.epoch());
                 return;
+              }
+              if (r.kind() == FeedReader.Kind.EPOCH_BEGIN) {
+                batchLimit.put(r.epoch(), r.rows());
               }
               if (r.kind() == FeedReader.Kind.BATCH) {
                 BigIntVector id = (BigIntVector) r.root().getVector("id");
@@ -206,6 +210,25 @@ class LocalFeedTest {
   }
 
   @Test
+  void allreduceGivesEveryWorkerTheSmallestShareOfBatches() throws Exception {
+    try (Worker w0 = new Worker(1 << 20, 0); Worker w1 = new Worker(1 << 20, 0)) {
+      // 3 partitions of 10,000 rows: worker 0 owns two (20 batches of 1,000), worker 1 one (10).
+      Dataset<Row> df = FeedColumns.prepare(spark.range(0, 30_000, 1, 3).toDF("id")
+          .withColumn("label", lit(1.0f)), "label").persist();
+      DataFrameFeeder.Report report = new DataFrameFeeder(
+          WorkerDirectory.fixed(List.of(w0.endpoint("w0"), w1.endpoint("w1"))), SECRET,
+          new DataFrameFeeder.Settings(1, 1000, true, 3, 30_000)).feed(df);
+      assertEquals(1, w0.done.get(60, TimeUnit.SECONDS));
+      assertEquals(1, w1.done.get(60, TimeUnit.SECONDS));
+      assertEquals(10L, report.maxBatchesPerWorker());
+      assertEquals(10L, w0.batchLimit.get(0), "the larger share is cut to the smallest");
+      assertEquals(10L, w1.batchLimit.get(0));
+      assertEquals(20_000, w0.perEpoch.get(0)[0], "every row is still sent; the worker skips the excess, counted");
+      df.unpersist();
+    }
+  }
+
+  @Test
   void unfeedableColumnsFailBeforeAnyDataMovesNamingEveryColumn() {
     Dataset<Row> df = spark.range(0, 10).toDF("id")
         .withColumn("title", lit("Heat (1995)"))
@@ -228,6 +251,19 @@ class LocalFeedTest {
     FeedSchemaException e = assertThrows(FeedSchemaException.class, () -> FeedColumns.checkData(prepared));
     assertTrue(e.getMessage().contains("column 'price' has 1 null"), e.getMessage());
     assertTrue(e.getMessage().contains("column 'emb' is ragged: its arrays have 1 to 2"), e.getMessage());
+  }
+
+  @Test
+  void mlVectorColumnsBecomeFloatArraysAndMismatchedSizesAreRagged() {
+    Dataset<Row> df = spark.range(0, 50).toDF("id").withColumn("a", col("id").cast("double"))
+        .withColumn("b", col("id").multiply(2).cast("double")).withColumn("label", lit(1.0f));
+    Dataset<Row> assembled = new org.apache.spark.ml.feature.VectorAssembler().setInputCols(new String[] {"a", "b"})
+        .setOutputCol("features").transform(df).drop("a", "b");
+    Dataset<Row> prepared = FeedColumns.prepare(assembled, "label");
+    assertEquals("array<float>", prepared.schema().apply("features").dataType().simpleString());
+    FeedColumns.checkData(prepared);
+    Row r = prepared.where(col("id").equalTo(7)).first();
+    assertEquals(List.of(7.0f, 14.0f), r.getList(prepared.schema().fieldIndex("features")));
   }
 
   @Test

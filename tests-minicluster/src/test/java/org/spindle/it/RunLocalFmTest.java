@@ -1,0 +1,53 @@
+package org.spindle.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.spindle.client.SpindleCli;
+
+/**
+ * The README's first command at a smaller size: `spindle run --local` (no --conf) runs the FM movie
+ * recommender on its own embedded cluster, and the FM beats both baselines on the test set.
+ */
+class RunLocalFmTest {
+  @Test
+  void runLocalTrainsTheFmExampleWhichBeatsBothBaselines() throws Exception {
+    Path work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve("RunLocalFmTest")
+        .toAbsolutePath();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      code = SpindleCli.run(new String[] {"run", "--local", "--work-dir", work.toString(), "--ratings", "60000",
+          "--epochs", "20", "--conf", "spindle.dist.jar=" + System.getProperty("spindle.dist.jar")}, out, out);
+    }
+    String printed = bytes.toString(StandardCharsets.UTF_8);
+    Files.writeString(work.resolve("cli.out"), printed);
+    assertEquals(0, code, printed);
+    double fmRmse = metric(printed, "FM", 1);
+    double biasRmse = metric(printed, "user\\+item bias", 1);
+    double meanRmse = metric(printed, "global mean", 1);
+    double fmAuc = metric(printed, "FM", 2);
+    double biasAuc = metric(printed, "user\\+item bias", 2);
+    assertTrue(fmRmse < biasRmse && biasRmse < meanRmse, "RMSE: " + printed);
+    assertTrue(fmAuc > biasAuc && biasAuc > 0.5, "AUC: " + printed);
+    assertTrue(Files.exists(work.resolve("lake/models/fm/saved_model.pb")), "the SavedModel exists");
+    try (java.util.stream.Stream<Path> parts = Files.list(work.resolve("lake/output/predictions"))) {
+      assertTrue(parts.anyMatch(p -> p.getFileName().toString().endsWith(".parquet")), "Parquet predictions");
+    }
+  }
+
+  /** Column {@code group} (1 = RMSE, 2 = AUC) of the printed row starting with {@code label}. */
+  private static double metric(String printed, String label, int group) {
+    Matcher m = Pattern.compile("(?m)^" + label + "\\s+([0-9.]+)\\s+([0-9.]+)").matcher(printed);
+    assertTrue(m.find(), "no '" + label + "' row in:\n" + printed);
+    return Double.parseDouble(m.group(group));
+  }
+}
