@@ -22,6 +22,9 @@ import org.spindle.am.control.ControlPlaneService;
 import org.spindle.am.registry.EmbeddedZooKeeper;
 import org.spindle.am.registry.ZkRegistry;
 import org.spindle.am.security.AppSecret;
+import org.spindle.am.web.JobHistory;
+import org.spindle.am.web.MetricsHistory;
+import org.spindle.am.web.TrackingServer;
 import org.spindle.am.yarn.AskFeasibility;
 import org.spindle.am.yarn.ClusterLimits;
 import org.spindle.am.yarn.ContainerSpecs;
@@ -54,7 +57,9 @@ public final class ApplicationMaster {
 
   static boolean run(Map<String, String> env) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    JobSpec spec = new JobConfLoader().load(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    JobConfLoader loader = new JobConfLoader();
+    org.apache.hadoop.conf.Configuration jobConf = loader.layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
+    JobSpec spec = loader.parse(jobConf);
     ContainerId containerId = ContainerId.fromString(env.get(Environment.CONTAINER_ID.name()));
     String appId = containerId.getApplicationAttemptId().getApplicationId().toString();
     String host = env.getOrDefault(Environment.NM_HOST.name(), InetAddress.getLocalHost().getHostName());
@@ -84,8 +89,14 @@ public final class ApplicationMaster {
     LaunchContextHolder launch = new LaunchContextHolder();
     JobController controller = new JobController(spec, driver, launch, registry, Clock.systemUTC(), stateThread);
     driver.bind(controller);
+    MetricsHistory history = new MetricsHistory(2000, Clock.systemUTC());
     ControlPlaneServer server = new ControlPlaneServer(
-        new ControlPlaneService(controller, spec.heartbeatIntervalMs()), secret, 0).start();
+        new ControlPlaneService(controller, spec.heartbeatIntervalMs(), history), secret, 0).start();
+    String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
+    TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
+        () -> JobHistory.checkpoints(conf, checkpointDir), secret, JobHistory.proxyHosts(conf),
+        UserGroupInformation.getCurrentUser().getShortUserName());
+    String trackingUrl = "http://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
     org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
@@ -97,7 +108,8 @@ public final class ApplicationMaster {
 
     JobOutcome outcome;
     try {
-      RegisterApplicationMasterResponse reg = driver.start(host, server.port(), "");
+      RegisterApplicationMasterResponse reg = driver.start(host, server.port(), trackingUrl);
+      LOG.info("tracking UI at {}", trackingUrl);
       List<String> impossible = AskFeasibility.check(spec.roles().values(),
           ClusterLimits.shape(reg.getMaximumResourceCapability()), nodesOrEmpty(conf), null);
       if (!impossible.isEmpty()) {
@@ -108,9 +120,11 @@ public final class ApplicationMaster {
       }
       outcome = controller.outcome().get();
       LOG.info("job {}: {}", outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.diagnostics());
+      writeHistory(conf, jobConf.get(org.spindle.conf.ConfigKeys.HISTORY_DIR, ""), appId, ui);
       // Let tasks see stop_requested on their next heartbeat before the server goes away.
       Thread.sleep(Math.min(2000, spec.heartbeatIntervalMs() * 2));
     } finally {
+      ui.close();
       server.close();
       driver.close();
       registry.close();
@@ -120,6 +134,17 @@ public final class ApplicationMaster {
       stateThread.shutdownNow();
     }
     return outcome.succeeded();
+  }
+
+  /** Best effort: a history that cannot be written never changes the job's outcome. */
+  private static void writeHistory(YarnConfiguration conf, String historyDir, String appId, TrackingServer ui) {
+    try {
+      org.apache.hadoop.fs.Path file = JobHistory.location(conf, historyDir, appId);
+      JobHistory.write(conf, file, ui.model());
+      LOG.info("job history written to {}", file);
+    } catch (Exception e) {
+      LOG.warn("could not write the job history: {}", e.toString());
+    }
   }
 
   /** Node capacities for the feasibility check; best effort (a secure cluster may refuse the AM). */

@@ -302,6 +302,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     Task t = waiting.get();
     driver.cancelRequest(p);
     t.assign(c.getId(), c.getNodeId());
+    t.nodeHttpAddress(c.getNodeHttpAddress());
     containerOwners.put(c.getId(), t.ref());
     t.transition(TaskState.ALLOCATED, clock.millis(), c.getId() + " on " + c.getNodeId() + " " + c.getResource());
     driver.startContainer(c, launchContexts.build(t, isChief(t.ref())));

@@ -37,6 +37,6 @@ final class JobDiagnostics {
   static TaskView view(Task t) {
     return new TaskView(t.role(), t.index(), t.state().name(),
         t.containerId() == null ? "" : t.containerId().toString(), t.host(), t.restarts(), t.attempt(),
-        t.generation(), t.step(), t.metrics(), t.ports());
+        t.generation(), t.step(), t.metrics(), t.ports(), t.nodeHttpAddress());
   }
 }

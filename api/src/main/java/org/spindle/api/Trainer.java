@@ -46,7 +46,13 @@ public final class Trainer {
    * names to the DataFrame's columns. Training ends when the feed's last epoch was read.
    */
   public static InputFn fromFeed(InputFeed feed, Map<String, String> columns) {
-    return step -> {
+    return new FeedInput(feed, Map.copyOf(columns));
+  }
+
+  /** The fed input; the trainer also reports the feed's progress with its metrics. */
+  private record FeedInput(InputFeed feed, Map<String, String> columns) implements InputFn {
+    @Override
+    public Map<String, Tensor> batch(long step) throws Exception {
       FeedBatch b = feed.next();
       if (b == null) {
         return null;
@@ -54,7 +60,7 @@ public final class Trainer {
       Map<String, Tensor> out = new LinkedHashMap<>();
       columns.forEach((input, column) -> out.put(input, b.column(column)));
       return new FeedOwned(out, b);
-    };
+    }
   }
 
   /** The tensors of one fed batch; the trainer closes the batch (and with it the tensors) once. */
@@ -125,10 +131,16 @@ public final class Trainer {
     float loss = Float.NaN;
     long lastCheckpoint = step;
     long lastCheckpointMs = clock.millis();
+    long examples = 0;
+    long windowStartMs = clock.millis();
     while (step < steps) {
       Map<String, Tensor> feed = input.batch(step);
       if (feed == null) {
         break; // the input is exhausted
+      }
+      if (!feed.isEmpty()) {
+        Tensor first = feed.values().iterator().next();
+        examples += first.shape().numDimensions() > 0 ? first.shape().get(0) : 1;
       }
       try {
         Session.Runner r = session.runner().addTarget(train).fetch(model.loss()).fetch(globalStep);
@@ -152,6 +164,16 @@ public final class Trainer {
       if (metricsEvery > 0 && step % metricsEvery == 0) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", (double) loss);
+        long now = clock.millis();
+        if (now > windowStartMs) {
+          m.put("examples_per_sec", examples * 1000.0 / (now - windowStartMs));
+        }
+        examples = 0;
+        windowStartMs = now;
+        if (input instanceof FeedInput f) {
+          m.put("feed.rows-read", (double) f.feed().rowsRead());
+          m.put("feed.epochs-completed", (double) f.feed().epochsCompleted());
+        }
         ctx.reportMetrics(step, m);
       }
       boolean bySteps = checkpointEvery > 0 && step - lastCheckpoint >= checkpointEvery;

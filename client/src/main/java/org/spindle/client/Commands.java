@@ -93,6 +93,21 @@ final class Commands {
     }
   }
 
+  /** Prints the job history file the AM wrote when the application ended. */
+  static int history(List<String> args, PrintStream out) throws Exception {
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF, "--history-dir"));
+    ApplicationId id = appId(a.positional);
+    YarnConfiguration conf = clusterConf(a);
+    org.apache.hadoop.fs.Path file = org.spindle.am.web.JobHistory.location(conf,
+        a.options.getOrDefault("--history-dir", ""), id.toString());
+    if (!file.getFileSystem(conf).exists(file)) {
+      throw new SpindleCli.CliException("no history for " + id + " at " + file + " (the AM writes it when the "
+          + "application ends; pass --history-dir if the job set spindle.history.dir)");
+    }
+    out.println(org.spindle.am.web.JobHistory.read(conf, file));
+    return 0;
+  }
+
   static int logs(List<String> args, PrintStream out) throws Exception {
     CliArgs a = CliArgs.parse(args, List.of("--role", "--index", HADOOP_CONF));
     ApplicationId id = appId(a.positional);

@@ -33,6 +33,9 @@ public final class JobMonitor {
   public SubmitResult waitFor(Submitter.Submitted job) throws Exception {
     YarnApplicationState lastState = null;
     String lastProgress = "";
+    String lastTraining = "";
+    long lastTrainingPrint = 0;
+    boolean tty = System.console() != null && out == System.out;
     ControlPlaneClient am = null;
     try {
       while (true) {
@@ -52,10 +55,21 @@ public final class JobMonitor {
           if (am == null) {
             am = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), job.secret());
           }
-          String progress = progress(am);
-          if (!progress.isEmpty() && !progress.equals(lastProgress)) {
-            out.println(progress);
+          JobStatusResponse st = status(am);
+          String progress = st == null ? "" : summarize(st);
+          String training = st == null ? "" : training(st);
+          long now = System.currentTimeMillis();
+          if (tty && !progress.isEmpty()) {
+            out.print("\r" + progress + training + "   "); // one line, updated in place
+          } else if (!progress.isEmpty() && !progress.equals(lastProgress)) {
+            out.println(progress + training);
             lastProgress = progress;
+            lastTraining = training;
+            lastTrainingPrint = now;
+          } else if (!training.equals(lastTraining) && now - lastTrainingPrint >= 15_000) {
+            out.println(progress + training);
+            lastTraining = training;
+            lastTrainingPrint = now;
           }
         }
         Thread.sleep(pollMs);
@@ -67,13 +81,50 @@ public final class JobMonitor {
     }
   }
 
-  static String progress(ControlPlaneClient am) {
+  static JobStatusResponse status(ControlPlaneClient am) {
     try {
-      JobStatusResponse s = am.stub(5, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
-      return summarize(s);
+      return am.stub(5, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
+      return null;
+    }
+  }
+
+  /** " | step S, loss L, E ex/s, fed R rows (epochs N)" from the tasks' latest metrics, or "". */
+  static String training(JobStatusResponse s) {
+    long step = 0;
+    double lossSum = 0;
+    int losses = 0;
+    double examples = 0;
+    double fed = 0;
+    double epochs = 0;
+    for (TaskStatus t : s.getTasksList()) {
+      if (!t.getState().equals("REGISTERED")) {
+        continue;
+      }
+      step = Math.max(step, t.getStep());
+      Map<String, Double> m = t.getMetricsMap();
+      if (m.containsKey("loss")) {
+        lossSum += m.get("loss");
+        losses++;
+      }
+      examples += m.getOrDefault("examples_per_sec", 0.0);
+      fed += m.getOrDefault("feed.rows-read", 0.0);
+      epochs = Math.max(epochs, m.getOrDefault("feed.epochs-completed", 0.0));
+    }
+    if (losses == 0 && fed == 0) {
       return "";
     }
+    StringBuilder b = new StringBuilder(" | step ").append(step);
+    if (losses > 0) {
+      b.append(String.format(", loss %.4f", lossSum / losses));
+    }
+    if (examples > 0) {
+      b.append(String.format(", %.0f ex/s", examples));
+    }
+    if (fed > 0) {
+      b.append(String.format(", fed %.0f rows (%.0f epochs done)", fed, epochs));
+    }
+    return b.toString();
   }
 
   static String summarize(JobStatusResponse s) {

@@ -24,9 +24,11 @@ public final class SpindleCli {
       "  kill <appId>        kill the application",
       "  logs <appId> [--role r --index i]",
       "                      print container logs (all containers, or one task's)",
+      "  history <appId> [--history-dir dir]",
+      "                      print the job's history (spec, tasks, metrics, checkpoints, outcome)",
       "  --help              this text",
       "",
-      "options for submit, status, kill and logs:",
+      "options for submit, status, kill, logs and history:",
       "  --hadoop-conf dir   read core-site.xml/yarn-site.xml from dir instead of the classpath",
       "                      (under `yarn jar` the classpath already holds HADOOP_CONF_DIR)",
       "",
@@ -51,6 +53,7 @@ public final class SpindleCli {
         case "status" -> Commands.status(rest, out);
         case "kill" -> Commands.kill(rest, out);
         case "logs" -> Commands.logs(rest, out);
+        case "history" -> Commands.history(rest, out);
         default -> {
           err.println("unknown command '" + args[0] + "'\n" + USAGE);
           yield 2;

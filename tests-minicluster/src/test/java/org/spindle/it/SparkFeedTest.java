@@ -94,7 +94,10 @@ class SparkFeedTest {
   void preTrainRunsOnExecutorsOfThisApplicationAndEveryRowReachesOneWorkerPerEpoch() throws Exception {
     Path reports = mini.work.resolve("reports-" + System.nanoTime());
     Files.createDirectories(reports);
-    Submitter.Submitted s = mini.client().start(List.of(), job(reports),
+    Path historyDir = mini.work.resolve("history-" + System.nanoTime());
+    Map<String, String> keys = job(reports);
+    keys.put("spindle.history.dir", historyDir.toUri().toString());
+    Submitter.Submitted s = mini.client().start(List.of(), keys,
         List.of(Path.of(System.getProperty("spindle.examples.jar"))));
     mini.amAddress(s);
     // The executors are containers of this very application, with the spark-executor profile.
@@ -119,6 +122,17 @@ class SparkFeedTest {
         assertEquals(1, c.getAllocatedResource().getVirtualCores());
       }
     }
+    // The tracking UI is the application's tracking URL: the RM links to it through its proxy, and
+    // the AM serves it (here fetched directly, with the application's secret).
+    org.apache.hadoop.yarn.api.records.ApplicationReport app = mini.report(s);
+    assertTrue(app.getTrackingUrl().contains("/proxy/" + s.appId()), app.getTrackingUrl());
+    String direct = app.getOriginalTrackingUrl();
+    java.net.http.HttpResponse<String> ui = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create((direct.startsWith("http") ? direct : "http://" + direct)
+            + "?secret=" + java.net.URLEncoder.encode(s.secret().reveal(), java.nio.charset.StandardCharsets.UTF_8)))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ui.statusCode(), ui.body());
+    assertTrue(ui.body().contains("spark-executor") && ui.body().contains("loss per worker"), ui.body());
     // Feeding over, the executors are released while the workers still train.
     await().atMost(Duration.ofMinutes(4)).until(() -> {
       JobStatusResponse st = mini.jobStatus(s);
@@ -128,10 +142,26 @@ class SparkFeedTest {
           .anyMatch(t -> t.getState().equals("REGISTERED"));
       return released && training;
     });
+    // The JSON endpoint has the workers' feeding metrics over time (the charts' data).
+    java.net.http.HttpResponse<String> api = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create((direct.startsWith("http") ? direct : "http://" + direct)
+            + "api/job")).header("x-spindle-secret", s.secret().reveal()).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, api.statusCode());
+    assertTrue(api.body().contains("\"worker:0\"") && api.body().contains("feed.rows-read"), api.body());
     TaskStatus driver = mini.task(mini.jobStatus(s), "spark-driver", 0);
     double peakHeapMb = driver.getMetricsOrDefault("feed.peak-executor-heap-mb", -1);
     SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    // The AM leaves its history as it exits; `spindle history` prints it after the application ended.
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(historyDir.resolve(s.appId() + ".json")));
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try (java.io.PrintStream out = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8)) {
+      assertEquals(0, org.spindle.client.SpindleCli.run(new String[] {"history", s.appId().toString(),
+          "--history-dir", historyDir.toUri().toString()}, out, out));
+    }
+    String history = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(history.contains("\"state\": \"SUCCEEDED\"") && history.contains("feed.rows-read"), history);
 
     long expectedSum = (long) ROWS * (ROWS - 1) / 2;
     Map<String, Long> total = new HashMap<>();

@@ -32,9 +32,18 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
   private final JobController controller;
   private final long heartbeatIntervalMs;
 
+  private final org.spindle.am.web.MetricsHistory history;
+
   public ControlPlaneService(JobController controller, long heartbeatIntervalMs) {
+    this(controller, heartbeatIntervalMs, null);
+  }
+
+  /** With a history, every reported metric is also kept for the tracking UI's charts. */
+  public ControlPlaneService(JobController controller, long heartbeatIntervalMs,
+                             org.spindle.am.web.MetricsHistory history) {
     this.controller = controller;
     this.heartbeatIntervalMs = heartbeatIntervalMs;
+    this.history = history;
   }
 
   private static TaskRef ref(TaskId id) {
@@ -59,6 +68,9 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
   public void reportStatus(StatusReport req, StreamObserver<Ack> out) {
     TaskId id = req.getTask();
     controller.reportStatus(ref(id), id.getAttempt(), id.getGeneration(), req.getStep(), req.getMetricsMap());
+    if (history != null) {
+      history.record(id.getRole() + ":" + id.getIndex(), req.getStep(), req.getMetricsMap());
+    }
     out.onNext(Ack.getDefaultInstance());
     out.onCompleted();
   }

@@ -61,6 +61,17 @@ public final class Task {
     this.nodeId = node;
   }
 
+  private String nodeHttpAddress = "";
+
+  /** The NodeManager's web address (for container log links). */
+  public void nodeHttpAddress(String address) {
+    this.nodeHttpAddress = address == null ? "" : address;
+  }
+
+  public String nodeHttpAddress() {
+    return nodeHttpAddress;
+  }
+
   public void registered(String host, Map<String, Integer> ports, long nowMs) {
     this.host = host;
     this.ports = Map.copyOf(ports);

@@ -1,0 +1,89 @@
+package org.spindle.am.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.spindle.am.JobStatusView;
+import org.spindle.am.TaskView;
+import org.spindle.am.security.AppSecret;
+import org.spindle.conf.JobConfLoader;
+import org.spindle.conf.JobSpec;
+
+/** The tracking UI over real HTTP: the secret or the proxy opens it; page and JSON show the job. */
+class TrackingServerTest {
+  private final AppSecret secret = AppSecret.of("ui-secret");
+  private final JobSpec spec = new JobConfLoader().load(List.of(), Map.of(
+      "spindle.role.worker.instances", "2", "spindle.role.worker.command", "train.sh"));
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private TrackingServer server(MetricsHistory history, Set<InetAddress> proxies) throws Exception {
+    JobStatusView view = new JobStatusView("RUNNING", 1, List.of(
+        new TaskView("worker", 0, "REGISTERED", "container_1_0001_01_000002", "node-a", 0, 1, 0, 40,
+            Map.of("loss", 0.25), Map.of("task", 4000), "node-a:8042"),
+        new TaskView("worker", 1, "REGISTERED", "container_1_0001_01_000003", "node-b", 2, 1, 2, 40,
+            Map.of("loss", 0.3), Map.of("task", 4001), "node-b:8042")),
+        "<script>alert(1)</script>");
+    return new TrackingServer("application_1_0001", spec, () -> view, history,
+        () -> List.of("ckpt-00000200/  2026-11-29T12:00:00Z"), secret, proxies, "alice");
+  }
+
+  private HttpResponse<String> get(int port, String path, String header) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (header != null) {
+      b.header("x-spindle-secret", header);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theSecretOrTheProxyOpensTheUiAndNothingElse() throws Exception {
+    try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()), Set.of())) {
+      assertEquals(401, get(ui.port(), "/api/job", null).statusCode());
+      assertEquals(401, get(ui.port(), "/", "wrong").statusCode());
+      assertEquals(200, get(ui.port(), "/api/job", "ui-secret").statusCode());
+      HttpResponse<String> viaQuery = get(ui.port(), "/?secret=ui-secret", null);
+      assertEquals(200, viaQuery.statusCode());
+      assertTrue(viaQuery.headers().firstValue("Set-Cookie").orElse("").startsWith("spindle-secret="));
+    }
+    try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()),
+        Set.of(InetAddress.getByName("127.0.0.1")))) {
+      assertEquals(200, get(ui.port(), "/", null).statusCode(), "YARN's proxy needs no secret");
+    }
+    assertFalse(TrackingServer.allowed(null, InetAddress.getByName("10.1.2.3"),
+        Set.of(InetAddress.getByName("127.0.0.1")), secret));
+  }
+
+  @Test
+  void pageAndJsonShowSpecTasksLogsChartsAndCheckpoints() throws Exception {
+    MetricsHistory history = new MetricsHistory(100, Clock.systemUTC());
+    for (int s = 1; s <= 5; s++) {
+      history.record("worker:0", s * 10, Map.of("loss", 1.0 / s, "examples_per_sec", 1000.0 * s));
+      history.record("worker:1", s * 10, Map.of("loss", 1.2 / s));
+    }
+    try (TrackingServer ui = server(history, Set.of())) {
+      String page = get(ui.port(), "/", "ui-secret").body();
+      assertTrue(page.contains("<svg"), "charts are inline SVG");
+      assertTrue(page.contains("polyline"), "the loss series is drawn");
+      assertFalse(page.contains("<script"), "no scripts, and task text is escaped");
+      assertTrue(page.contains("&lt;script&gt;"), page);
+      assertTrue(page.contains("http://node-b:8042/node/containerlogs/container_1_0001_01_000003/alice"), "log links");
+      assertTrue(page.contains("ckpt-00000200"), "checkpoints");
+      assertTrue(page.contains("&lt;" + "2048 MB") || page.contains("MB"), "the role's container shape");
+      String json = get(ui.port(), "/api/job", "ui-secret").body();
+      assertTrue(json.contains("\"appId\":\"application_1_0001\""), json);
+      assertTrue(json.contains("\"restarts\":2"), json);
+      assertTrue(json.contains("\"examples_per_sec\":5000.0"), json);
+    }
+  }
+}
