@@ -97,9 +97,15 @@ public final class JobMonitor {
     double examples = 0;
     double fed = 0;
     double epochs = 0;
+    String feeding = "";
     for (TaskStatus t : s.getTasksList()) {
       if (!t.getState().equals("REGISTERED")) {
         continue;
+      }
+      Map<String, Double> dm = t.getMetricsMap();
+      if (dm.containsKey("feed.partitions") && dm.containsKey("feed.epoch") && !dm.containsKey("feed.rows")) {
+        feeding = String.format(", feeding epoch %.0f: %.0f/%.0f partitions", dm.get("feed.epoch"),
+            dm.getOrDefault("feed.partitions-fed", 0.0), dm.get("feed.partitions"));
       }
       step = Math.max(step, t.getStep());
       Map<String, Double> m = t.getMetricsMap();
@@ -112,7 +118,7 @@ public final class JobMonitor {
       epochs = Math.max(epochs, m.getOrDefault("feed.epochs-completed", 0.0));
     }
     if (losses == 0 && fed == 0) {
-      return "";
+      return feeding.isEmpty() ? "" : " |" + feeding.substring(1);
     }
     StringBuilder b = new StringBuilder(" | step ").append(step);
     if (losses > 0) {
@@ -124,7 +130,7 @@ public final class JobMonitor {
     if (fed > 0) {
       b.append(String.format(", fed %.0f rows (%.0f epochs done)", fed, epochs));
     }
-    return b.toString();
+    return b.append(feeding).toString();
   }
 
   static String summarize(JobStatusResponse s) {

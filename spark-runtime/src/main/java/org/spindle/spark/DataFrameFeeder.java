@@ -49,6 +49,19 @@ public final class DataFrameFeeder {
   private final WorkerDirectory workers;
   private final String secret;
   private final Settings settings;
+  /** Progress for the client: the epoch being fed and partitions fed so far in it. */
+  private volatile int currentEpoch = -1;
+  private volatile int partitionsTotal;
+  private volatile long fedAtEpochStart;
+  private org.apache.spark.util.LongAccumulator fed;
+
+  /** Where the feed is: epoch, partitions fed in it, partitions per epoch (for progress reports). */
+  public record Progress(int epoch, long partitionsFed, int partitionsPerEpoch) {}
+
+  public Progress progress() {
+    long now = fed == null ? 0 : fed.value();
+    return new Progress(currentEpoch, now - fedAtEpochStart, partitionsTotal);
+  }
   private JavaRDD<InternalRow> rdd;
   private StructType schema;
   private List<List<Integer>> shares;
@@ -71,8 +84,10 @@ public final class DataFrameFeeder {
   public Report feed(Dataset<Row> prepared) throws IOException, TimeoutException, InterruptedException {
     schema = prepared.schema();
     rdd = prepared.queryExecution().toRdd().toJavaRDD();
+    fed = prepared.sparkSession().sparkContext().longAccumulator("spindle.feed.partitions");
     int n = workers.size();
     int partitions = rdd.getNumPartitions();
+    partitionsTotal = partitions;
     shares = new ArrayList<>();
     for (int w = 0; w < n; w++) {
       shares.add(new ArrayList<>());
@@ -97,6 +112,8 @@ public final class DataFrameFeeder {
       LOG.info("files mode: {} Arrow IPC shards written under {}", shardFiles.size(), settings.filesDir());
     }
     for (int e = 0; e < settings.epochs(); e++) {
+      fedAtEpochStart = fed.value();
+      currentEpoch = e;
       if (settings.filesMode()) {
         loadEpochFromFiles(e);
       } else {
@@ -187,7 +204,7 @@ public final class DataFrameFeeder {
       }
       try {
         List<FeedStats> stats = rdd.mapPartitionsWithIndex(
-            new PartitionFeeder(e, schema, settings.batchRows(), todo, workers), false).collect();
+            new PartitionFeeder(e, schema, settings.batchRows(), todo, workers, fed), false).collect();
         for (FeedStats s : stats) {
           rows += s.rows();
           batches += s.batches();

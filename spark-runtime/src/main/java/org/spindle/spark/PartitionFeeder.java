@@ -32,13 +32,16 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
   private final int batchRows;
   private final Set<Integer> only;
   private final WorkerDirectory workers;
+  private final org.apache.spark.util.LongAccumulator fed;
 
-  PartitionFeeder(int epoch, StructType schema, int batchRows, Set<Integer> only, WorkerDirectory workers) {
+  PartitionFeeder(int epoch, StructType schema, int batchRows, Set<Integer> only, WorkerDirectory workers,
+                  org.apache.spark.util.LongAccumulator fed) {
     this.epoch = epoch;
     this.schema = schema;
     this.batchRows = batchRows;
     this.only = Set.copyOf(only);
     this.workers = workers;
+    this.fed = fed;
   }
 
   static int workerOf(int partition, int workers) {
@@ -84,6 +87,9 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
         batches++;
       }
       put.complete();
+      if (fed != null) {
+        fed.add(1);
+      }
       return List.of(new FeedStats(epoch, partition, to.task(), count, batches, put.resumedBatches(), false,
           Math.max(peak, memory.getHeapMemoryUsage().getUsed()))).iterator();
     } catch (FeedException | org.apache.arrow.flight.FlightRuntimeException e) {

@@ -91,7 +91,25 @@ public final class SparkDriverMain {
         FeedColumns.checkData(prepared);
         LOG.info("feeding {} epoch(s) of {} to {} worker(s)", epochs, prepared.schema().simpleString(), workers.size());
       }
-      DataFrameFeeder.Report report = df == null ? feeder.report() : feeder.feed(prepared);
+      java.util.concurrent.ScheduledExecutorService progress = java.util.concurrent.Executors
+          .newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spindle-feed-progress");
+            t.setDaemon(true);
+            return t;
+          });
+      progress.scheduleWithFixedDelay(() -> {
+        DataFrameFeeder.Progress p = feeder.progress();
+        if (p.epoch() >= 0) {
+          reporter.reportMetrics(0, Map.of("feed.epoch", (double) p.epoch(),
+              "feed.partitions-fed", (double) p.partitionsFed(), "feed.partitions", (double) p.partitionsPerEpoch()));
+        }
+      }, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
+      DataFrameFeeder.Report report;
+      try {
+        report = df == null ? feeder.report() : feeder.feed(prepared);
+      } finally {
+        progress.shutdownNow();
+      }
       if (df == null) {
         feeder.finishAll(0);
       }

@@ -133,6 +133,15 @@ class SparkFeedTest {
             .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     assertEquals(200, ui.statusCode(), ui.body());
     assertTrue(ui.body().contains("spark-executor") && ui.body().contains("loss per worker"), ui.body());
+    // Through the RM's web proxy (the link on the RM's application page), without the secret.
+    String proxied = "http://" + mini.cluster.conf().get("yarn.resourcemanager.webapp.address") + "/proxy/" + s.appId()
+        + "/?proxyapproved=true";
+    java.net.http.HttpResponse<String> viaProxy = java.net.http.HttpClient.newBuilder()
+        .cookieHandler(new java.net.CookieManager()).followRedirects(java.net.http.HttpClient.Redirect.ALWAYS).build()
+        .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxied)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, viaProxy.statusCode(), proxied + " -> " + viaProxy.body());
+    assertTrue(viaProxy.body().contains("spark-executor"), viaProxy.body());
     // Feeding over, the executors are released while the workers still train.
     await().atMost(Duration.ofMinutes(4)).until(() -> {
       JobStatusResponse st = mini.jobStatus(s);
