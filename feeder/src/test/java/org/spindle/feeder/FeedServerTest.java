@@ -65,19 +65,23 @@ class FeedServerTest {
   }
 
   private static void fill(VectorSchemaRoot root, long from, long to, int batchRows, FeedClient.PartitionPut put) {
-    BigIntVector id = (BigIntVector) root.getVector("id");
-    Float4Vector x = (Float4Vector) root.getVector("x");
     for (long start = from; start < to; start += batchRows) {
-      int n = (int) Math.min(batchRows, to - start);
-      id.allocateNew(n);
-      x.allocateNew(n);
-      for (int i = 0; i < n; i++) {
-        id.set(i, start + i);
-        x.set(i, (float) (start + i) / 2);
-      }
-      root.setRowCount(n);
+      batch(root, start, (int) Math.min(batchRows, to - start));
       put.send();
     }
+  }
+
+  /** Fills the root with rows [start, start + n): id and x = id / 2. */
+  private static void batch(VectorSchemaRoot root, long start, int n) {
+    BigIntVector id = (BigIntVector) root.getVector("id");
+    Float4Vector x = (Float4Vector) root.getVector("x");
+    id.allocateNew(n);
+    x.allocateNew(n);
+    for (int i = 0; i < n; i++) {
+      id.set(i, start + i);
+      x.set(i, (float) (start + i) / 2);
+    }
+    root.setRowCount(n);
   }
 
   /** Reads until END; returns [rows, sum of ids, epoch markers]. */
@@ -147,17 +151,8 @@ class FeedServerTest {
          java.io.OutputStream out = java.nio.file.Files.newOutputStream(f);
          org.apache.arrow.vector.ipc.ArrowStreamWriter w = new org.apache.arrow.vector.ipc.ArrowStreamWriter(root, null, out)) {
       w.start();
-      BigIntVector id = (BigIntVector) root.getVector("id");
-      Float4Vector x = (Float4Vector) root.getVector("x");
       for (long start = from; start < to; start += batchRows) {
-        int n = (int) Math.min(batchRows, to - start);
-        id.allocateNew(n);
-        x.allocateNew(n);
-        for (int i = 0; i < n; i++) {
-          id.set(i, start + i);
-          x.set(i, i);
-        }
-        root.setRowCount(n);
+        batch(root, start, (int) Math.min(batchRows, to - start));
         w.writeBatch();
       }
       w.end();
