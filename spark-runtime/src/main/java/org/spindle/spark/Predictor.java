@@ -67,7 +67,7 @@ public final class Predictor {
     Dataset<Row> typed = castToModel(FeedColumns.prepareInputs(df, inputs), types);
     // The model's input columns come back cast to the dtypes the model takes.
     StructType out = typed.schema().add(predictionColumn, DataTypes.FloatType, false);
-    return typed.mapPartitions(new Scorer(savedModelDir, inputs, output, typed.schema(), typed.schema(), batchRows),
+    return typed.mapPartitions(new Scorer(savedModelDir, inputs, output, typed.schema(), batchRows),
         Encoders.row(out));
   }
 
@@ -110,15 +110,13 @@ public final class Predictor {
     private final String uri;
     private final List<String> inputs;
     private final String output;
-    private final StructType original;
     private final StructType typed;
     private final int batchRows;
 
-    Scorer(String uri, List<String> inputs, String output, StructType original, StructType typed, int batchRows) {
+    Scorer(String uri, List<String> inputs, String output, StructType typed, int batchRows) {
       this.uri = uri;
       this.inputs = List.copyOf(inputs);
       this.output = output;
-      this.original = original;
       this.typed = typed;
       this.batchRows = batchRows;
     }
@@ -128,7 +126,7 @@ public final class Predictor {
       org.spindle.tensorflow.Predictor model = model(uri);
       StructType inputSchema = new StructType(inputs.stream().map(i -> typed.apply(i)).toArray(StructField[]::new));
       int[] inputIndex = inputs.stream().mapToInt(i -> typed.fieldIndex(i)).toArray();
-      int originalWidth = original.fields().length;
+      int width = typed.fields().length;
       List<Function1<Object, Object>> toCatalyst = new ArrayList<>();
       for (StructField f : inputSchema.fields()) {
         toCatalyst.add(CatalystTypeConverters.createToCatalystConverter(f.dataType()));
@@ -153,11 +151,11 @@ public final class Predictor {
             throw new NoSuchElementException();
           }
           Row r = batch.get(next);
-          Object[] values = new Object[originalWidth + 1];
-          for (int i = 0; i < originalWidth; i++) {
+          Object[] values = new Object[width + 1];
+          for (int i = 0; i < width; i++) {
             values[i] = r.get(i);
           }
-          values[originalWidth] = scores[next++];
+          values[width] = scores[next++];
           return RowFactory.create(values);
         }
 
@@ -200,10 +198,5 @@ public final class Predictor {
         }
       };
     }
-  }
-
-  /** For tests: the columns a DataFrame must have, as Spark Columns. */
-  static Column[] columns(List<String> names) {
-    return names.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
   }
 }

@@ -63,14 +63,13 @@ public final class SparkDriverMain {
   static int run(Map<String, String> env, JobConf conf) throws Exception {
     SpindleJob job = (SpindleJob) Class.forName(conf.get(ConfigKeys.JOB_CLASS, "")).getDeclaredConstructor()
         .newInstance();
-    TaskReporter metrics = TaskReporter.fromEnvironment(env);
-    JobContext ctx = new DriverContext(env, conf.all(), metrics);
     String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
     int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
     boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
     SparkSession spark = SparkSession.builder().config(sparkConf(env, conf, executorRole)).getOrCreate();
     boolean released = false;
     try (TaskReporter reporter = TaskReporter.fromEnvironment(env); AmView am = AmView.fromEnvironment(env)) {
+      JobContext ctx = new DriverContext(env, conf.all(), reporter);
       Dataset<Row> df = job.preTrain(spark, ctx);
       Map<String, Integer> feedRoles = new LinkedHashMap<>();
       for (String r : conf.list(ConfigKeys.FEED_ROLES, "worker")) {

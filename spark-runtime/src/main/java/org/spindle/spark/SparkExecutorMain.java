@@ -2,7 +2,6 @@ package org.spindle.spark;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.executor.CoarseGrainedExecutorBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +27,7 @@ public final class SparkExecutorMain {
     try (AmView am = AmView.fromEnvironment(env)) {
       driver = Waits.until(waitMs, 500, "the Spark driver (task " + driverRole + ":0) to register", () ->
           am.job().tasks().stream().filter(t -> t.role().equals(driverRole) && t.index() == 0
-              && t.state().equals("REGISTERED") && t.ports().containsKey("task")).findFirst()
-              .map(Optional::of).orElse(Optional.empty()));
+              && t.state().equals("REGISTERED") && t.ports().containsKey("task")).findFirst());
     }
     int port = driver.ports().get("task");
     Waits.forPort(driver.host(), port, waitMs, "the Spark driver");
