@@ -5,6 +5,7 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.framework.optimizers.OrderedUpdates;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.RunOptions;
@@ -37,7 +38,11 @@ public final class Collectives {
         .build().output(0);
   }
 
-  /** computeGradients, all-reduce each gradient (instance keys in variable order), applyGradients. */
+  /**
+   * computeGradients, all-reduce each gradient (instance keys in variable order), applyGradients with
+   * the optimizer's own state updates ordered after the variable updates ({@link OrderedUpdates}):
+   * replicas that apply the same averaged gradients then end bitwise identical.
+   */
   public static Op minimizeAllReduced(Ops tf, Optimizer optimizer, Operand<?> loss, int groupSize) {
     List<Optimizer.GradAndVar<?>> grads = optimizer.computeGradients(loss);
     List<Optimizer.GradAndVar<? extends TType>> reduced = new ArrayList<>();
@@ -45,7 +50,7 @@ public final class Collectives {
     for (Optimizer.GradAndVar<?> g : grads) {
       reduced.add(reduce(tf, g, groupSize, instance++));
     }
-    return optimizer.applyGradients(reduced, "allreduce_train");
+    return OrderedUpdates.applyGradients(optimizer, reduced, "allreduce_train");
   }
 
   private static <T extends TType> Optimizer.GradAndVar<T> reduce(Ops tf, Optimizer.GradAndVar<T> g, int groupSize,

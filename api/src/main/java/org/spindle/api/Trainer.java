@@ -10,6 +10,7 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.framework.optimizers.OrderedUpdates;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -119,7 +120,7 @@ public final class Trainer {
     }
     int replicas = ctx.allReduceGroupSize();
     Op minimize = replicas > 1 ? Collectives.minimizeAllReduced(tf, opt, model.loss(), replicas)
-        : opt.minimize(model.loss());
+        : OrderedUpdates.minimize(opt, model.loss(), opt.getOptimizerName() + "-minimize");
     Ops onVars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
     Variable<TInt64> globalStep = onVars.withName("global_step").variable(onVars.constant(0L));
     Op train = tf.withControlDependencies(java.util.List.of(minimize))

@@ -174,25 +174,6 @@ public final class LogisticRegressionJob extends SpindleJob {
     return out;
   }
 
-  /**
-   * Largest difference between two replicas' reported weights, relative to max(1, |weight|). Synchronous
-   * replicas apply the same averaged gradients and end bitwise identical in most runs; in about one run in
-   * eight they differ by a few ULPs (observed: at most 3e-6), which we attribute to TF's multithreaded CPU
-   * kernels rounding differently; a diverged step would differ by about the learning rate (5e-2).
-   */
-  public static double replicaDrift(String reportLine0, String reportLine1) {
-    float[] a = reportedWeights(reportLine0);
-    float[] b = reportedWeights(reportLine1);
-    if (a.length != b.length) {
-      return Double.POSITIVE_INFINITY;
-    }
-    double worst = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
-    }
-    return worst;
-  }
-
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
