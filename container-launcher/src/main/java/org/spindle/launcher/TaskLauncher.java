@@ -112,9 +112,7 @@ public final class TaskLauncher {
       }
       List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
           jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"));
-      if (!jvmOptions.isEmpty()) {
-        LOG.info("task has {} GPU(s): loading the TF Java GPU build ({})", role.gpus(), jvmOptions);
-      }
+      LOG.info("task has {} GPU(s): TF Java native build option {}", role.gpus(), jvmOptions);
       Process process = UserProcess.start(role, childEnv, jvmOptions);
       child.set(process);
       if (stopRequested) {

@@ -20,8 +20,11 @@ class UserProcessTest {
   void gpuTasksLoadTheConfiguredGpuBuildAndCpuTasksDoNot() {
     assertEquals(List.of("-Dorg.bytedeco.javacpp.platform.extension=-gpu"),
         TensorFlowNatives.jvmOptions(1, "linux-x86_64-gpu"));
-    assertEquals(List.of(), TensorFlowNatives.jvmOptions(0, "linux-x86_64-gpu"), "no GPU granted: CPU build");
-    assertEquals(List.of(), TensorFlowNatives.jvmOptions(2, "linux-x86_64"), "CPU classifier configured");
+    // an explicit empty extension: JavaCPP would otherwise prefer a GPU jar found in the archive
+    assertEquals(List.of("-Dorg.bytedeco.javacpp.platform.extension="),
+        TensorFlowNatives.jvmOptions(0, "linux-x86_64-gpu"), "no GPU granted: CPU build");
+    assertEquals(List.of("-Dorg.bytedeco.javacpp.platform.extension="),
+        TensorFlowNatives.jvmOptions(2, "linux-x86_64"), "CPU classifier configured");
     List<String> cmd = UserProcess.commandLine(role(1), Map.of("CLASSPATH", "cp", "JAVA_HOME", "/jdk"),
         TensorFlowNatives.jvmOptions(1, "linux-x86_64-gpu"));
     assertEquals("/jdk/bin/java", cmd.get(0));

@@ -8,6 +8,10 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevi
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.tensorflow.internal.c_api.TF_DeviceList;
 import org.tensorflow.internal.c_api.TF_Graph;
@@ -45,6 +49,24 @@ public final class TfDevices {
     }
     return out;
   }
+
+  /**
+   * The TF Java native build this JVM loaded, as its JavaCPP platform directory
+   * ({@code linux-x86_64} or {@code linux-x86_64-gpu}), or "unknown" before TF is loaded.
+   */
+  public static String nativeBuild() {
+    for (Map.Entry<String, String> lib : Loader.getLoadedLibraries().entrySet()) {
+      if (lib.getKey().contains("jnitensorflow") && lib.getValue() != null) {
+        Matcher m = PLATFORM_DIR.matcher(lib.getValue());
+        if (m.find()) {
+          return m.group(1);
+        }
+      }
+    }
+    return "unknown";
+  }
+
+  private static final Pattern PLATFORM_DIR = Pattern.compile("/c_api/([^/]+)/[^/]*jnitensorflow");
 
   public static long gpus(List<Device> devices) {
     return devices.stream().filter(d -> d.type().equalsIgnoreCase("GPU")).count();

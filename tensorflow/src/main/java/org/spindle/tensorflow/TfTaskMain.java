@@ -94,12 +94,19 @@ public final class TfTaskMain {
   static void logDevices(Map<String, String> env) {
     try {
       List<TfDevices.Device> devices = TfDevices.list();
-      LOG.info("TensorFlow sees {} device(s): {}", devices.size(), devices);
+      String build = TfDevices.nativeBuild();
+      LOG.info("TensorFlow native build {} sees {} device(s): {}", build, devices.size(), devices);
       String granted = env.getOrDefault("CUDA_VISIBLE_DEVICES", env.getOrDefault("NVIDIA_VISIBLE_DEVICES", ""));
       if (!granted.isBlank() && TfDevices.gpus(devices) == 0) {
-        LOG.warn("this container was granted GPU(s) {} but TensorFlow sees none: set "
-            + "spindle.tensorflow.native-classifier to the GPU build (linux-x86_64-gpu) and put its native jar "
-            + "in the TensorFlow archive", granted);
+        if (build.endsWith("-gpu")) {
+          LOG.warn("this container was granted GPU(s) {} and loaded the GPU build, but TensorFlow sees no GPU: "
+              + "check the NVIDIA driver and that the CUDA 12 and cuDNN 9 libraries TF 2.18 needs are on the "
+              + "node's LD_LIBRARY_PATH (TF's own log above names the library it could not load)", granted);
+        } else {
+          LOG.warn("this container was granted GPU(s) {} but TensorFlow sees none: set "
+              + "spindle.tensorflow.native-classifier to the GPU build (linux-x86_64-gpu) and put its native jar "
+              + "in the TensorFlow archive (mvn -Pgpu package)", granted);
+        }
       }
     } catch (RuntimeException e) {
       LOG.warn("could not list TensorFlow devices: {}", e.getMessage());

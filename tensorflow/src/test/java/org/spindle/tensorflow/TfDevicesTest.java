@@ -13,5 +13,7 @@ class TfDevicesTest {
     List<TfDevices.Device> devices = TfDevices.list();
     assertTrue(devices.stream().anyMatch(d -> d.type().equals("CPU") && d.name().endsWith("CPU:0")), devices.toString());
     assertEquals(0, TfDevices.gpus(devices), devices.toString());
+    // the CPU native jar is the one on this test's classpath, and the one JavaCPP loaded
+    assertEquals("linux-x86_64", TfDevices.nativeBuild());
   }
 }
