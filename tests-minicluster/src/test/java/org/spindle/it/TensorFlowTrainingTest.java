@@ -12,14 +12,18 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.spindle.client.SubmitResult;
-import org.spindle.examples.LogisticRegressionJob;
 import org.spindle.client.Submitter;
+import org.spindle.examples.LogisticRegressionJob;
 import org.spindle.proto.TaskStatus;
 import org.spindle.training.checkpoint.CheckpointStore;
 
@@ -129,6 +133,43 @@ class TensorFlowTrainingTest {
       }
       assertTrue(accuracy > 0.9, "accuracy of the exported model " + accuracy);
     }
+  }
+
+  /**
+   * Opt-in (mvn -Pgpu puts TF Java's 526 MB GPU native jar into the TF archive; the default build and
+   * CI leave it out): workers granted yarn.io/gpu load the GPU build and the ps the CPU build, from one
+   * archive holding both. This machine has no GPU, so the GPU build falls back to the CPU and the job
+   * still trains; the logs say which build each task loaded.
+   */
+  @Test
+  void gpuWorkersLoadTheGpuBuildAndThePsTheCpuBuild() throws Exception {
+    Path tfLib = Path.of(System.getProperty("spindle.tensorflow.lib"));
+    boolean gpuJar;
+    try (Stream<Path> files = Files.list(tfLib)) {
+      gpuJar = files.anyMatch(f -> f.getFileName().toString().endsWith("-linux-x86_64-gpu.jar"));
+    }
+    Assumptions.assumeTrue(gpuJar, "the TF archive " + tfLib + " has no GPU native jar (build with mvn -Pgpu)");
+    Path lake = mini.work.resolve("lake-gpu-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("gpu.report"), 60, 0, false);
+    keys.put("spindle.role.worker.gpus", "1");
+    keys.put("spindle.tensorflow.native-classifier", "linux-x86_64-gpu");
+    Submitter.Submitted job = start(keys);
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    Map<String, String> builds = new HashMap<>();
+    try (Stream<Path> logs = Files.walk(mini.work.resolve("cluster"))) {
+      for (Path f : logs.filter(p -> p.getFileName().toString().equals("stderr")
+          && p.toString().contains(job.appId().toString())).toList()) {
+        String text = Files.readString(f);
+        Matcher task = Pattern.compile("TaskLauncher: task (\\S+) attempt").matcher(text);
+        Matcher build = Pattern.compile("TensorFlow native build (\\S+) sees").matcher(text);
+        if (task.find() && build.find()) {
+          builds.put(task.group(1), build.group(1));
+        }
+      }
+    }
+    assertEquals(Map.of("ps:0", "linux-x86_64", "worker:0", "linux-x86_64-gpu", "worker:1", "linux-x86_64-gpu"),
+        builds);
   }
 
   @Test
