@@ -7,7 +7,9 @@ import static org.apache.spark.sql.functions.count;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.spindle.api.FeedBatch;
@@ -28,7 +30,8 @@ import org.tensorflow.types.TInt64;
  * their ids (a checksum the feeding can be verified with).
  *
  * <p>Keys: example.data-dir (holds ratings.csv and movies.csv), example.consume-delay-ms (sleep
- * per batch, to play a slow trainer).
+ * per batch, to play a slow trainer), example.partition-delay-ms (sleep per partition in preTrain, to
+ * play a slow feature step).
  */
 public final class RatingsFeedJob extends SpindleJob {
   @Override
@@ -45,6 +48,14 @@ public final class RatingsFeedJob extends SpindleJob {
             col("user_mean"), col("user_count"), col("rating").cast("float").as("label"));
     if (Boolean.parseBoolean(ctx.conf().getOrDefault("example.keep-title", "false"))) {
       features = features.join(movies.select("movieId", "title"), "movieId"); // a string column: cannot be fed
+    }
+    long partitionDelayMs = Long.parseLong(ctx.conf().getOrDefault("example.partition-delay-ms", "0"));
+    if (partitionDelayMs > 0) {
+      // a slow feature step (think of a per-partition model call): a backlog of tasks
+      return features.repartition(8).mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+        Thread.sleep(partitionDelayMs);
+        return rows;
+      }, Encoders.row(features.schema()));
     }
     return features.repartition(8);
   }

@@ -66,7 +66,11 @@ public final class SparkDriverMain {
     String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
     int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
     boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
-    SparkSession spark = SparkSession.builder().config(sparkConf(env, conf, executorRole)).getOrCreate();
+    SparkConf sparkConf = sparkConf(env, conf, executorRole, executors);
+    // With dynamic allocation Spark itself asks for executors and releases idle ones (SparkContext
+    // refuses manual requests and kills then); without it the driver releases them after feeding.
+    boolean dynamic = sparkConf.getBoolean(DYNAMIC_ALLOCATION, false);
+    SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
     boolean released = false;
     try (TaskReporter reporter = TaskReporter.fromEnvironment(env); AmView am = AmView.fromEnvironment(env)) {
       JobContext ctx = new DriverContext(env, conf.all(), reporter);
@@ -117,7 +121,11 @@ public final class SparkDriverMain {
           "feed.resumed-batches", (double) report.resumedBatches(),
           "feed.peak-executor-heap-mb", report.peakExecutorHeap() / 1048576.0));
       LOG.info("feed done: {}", report);
-      if (!keep) {
+      if (dynamic) {
+        LOG.info("dynamic allocation: Spark releases the executors once idle for {} (holding cached data: {}, "
+            + "shuffle files: {})", sparkConf.get(IDLE_TIMEOUT, "60s"), sparkConf.get(CACHED_IDLE_TIMEOUT),
+            sparkConf.get(SHUFFLE_TRACKING_TIMEOUT));
+      } else if (!keep) {
         released = releaseExecutors(spark);
       }
       waitForTraining(am, feedRoles, feeder, spark, released, executors, df != null);
@@ -133,7 +141,7 @@ public final class SparkDriverMain {
         prepared.unpersist();
       }
     } finally {
-      if (!released) {
+      if (!released && !dynamic) {
         releaseExecutors(spark);
       }
       spark.stop();
@@ -221,7 +229,12 @@ public final class SparkDriverMain {
     }
   }
 
-  static SparkConf sparkConf(Map<String, String> env, JobConf conf, String executorRole) {
+  static final String DYNAMIC_ALLOCATION = "spark.dynamicAllocation.enabled";
+  static final String IDLE_TIMEOUT = "spark.dynamicAllocation.executorIdleTimeout";
+  static final String CACHED_IDLE_TIMEOUT = "spark.dynamicAllocation.cachedExecutorIdleTimeout";
+  static final String SHUFFLE_TRACKING_TIMEOUT = "spark.dynamicAllocation.shuffleTracking.timeout";
+
+  static SparkConf sparkConf(Map<String, String> env, JobConf conf, String executorRole, int executors) {
     String host = env.getOrDefault("NM_HOST", "localhost");
     int cores = conf.integer(ConfigKeys.SPARK_EXECUTOR_CORES, 0);
     if (cores <= 0) {
@@ -243,6 +256,18 @@ public final class SparkDriverMain {
         sc.set(k.substring(ConfigKeys.SPARK_CONF_PREFIX.length()), v);
       }
     });
+    // the executor role's instances are Spark's initial executors (dynamic allocation starts there)
+    sc.setIfMissing("spark.executor.instances", Integer.toString(executors));
+    if (sc.getBoolean(DYNAMIC_ALLOCATION, false)) {
+      // no external shuffle service in the application's containers: Spark tracks shuffle files itself
+      sc.setIfMissing("spark.dynamicAllocation.shuffleTracking.enabled", "true");
+      // The fed DataFrame stays cached (and its shuffle files tracked) for re-feeding, which would pin
+      // every executor for the whole training: Spark never releases executors holding cached blocks or
+      // live shuffle data by default. Release them after the idle timeout; a re-feed recomputes.
+      String idle = sc.get(IDLE_TIMEOUT, "60s");
+      sc.setIfMissing(CACHED_IDLE_TIMEOUT, idle);
+      sc.setIfMissing(SHUFFLE_TRACKING_TIMEOUT, idle);
+    }
     return sc;
   }
 

@@ -92,13 +92,11 @@ class SparkFeedTest {
 
   @Test
   void preTrainRunsOnExecutorsOfThisApplicationAndEveryRowReachesOneWorkerPerEpoch() throws Exception {
-    Path reports = mini.work.resolve("reports-" + System.nanoTime());
-    Files.createDirectories(reports);
+    Path reports = newReportsDir("reports");
     Path historyDir = mini.work.resolve("history-" + System.nanoTime());
     Map<String, String> keys = job(reports);
     keys.put("spindle.history.dir", historyDir.toUri().toString());
-    Submitter.Submitted s = mini.client().start(List.of(), keys,
-        List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+    Submitter.Submitted s = startWithExamples(keys);
     mini.amAddress(s);
     // The executors are containers of this very application, with the spark-executor profile.
     List<String> executorContainers = new ArrayList<>();
@@ -211,16 +209,32 @@ class SparkFeedTest {
     return total;
   }
 
+  /** Both epochs: the workers together got every row once (row count and id checksum). */
+  private static void assertEveryRowOncePerEpoch(Path reports) throws Exception {
+    Map<String, Long> total = totals(reports);
+    long expectedSum = (long) ROWS * (ROWS - 1) / 2;
+    for (int e = 0; e < 2; e++) {
+      assertEquals(ROWS, total.get("epoch" + e + ".rows"), "epoch " + e + " rows");
+      assertEquals(expectedSum, total.get("epoch" + e + ".idsum"), "epoch " + e + " id checksum");
+    }
+  }
+
+  private static Path newReportsDir(String name) throws java.io.IOException {
+    return Files.createDirectories(mini.work.resolve(name + "-" + System.nanoTime()));
+  }
+
+  private static Submitter.Submitted startWithExamples(Map<String, String> keys) throws Exception {
+    return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+  }
+
   @Test
   void aWorkerKilledInTheMiddleOfAnEpochGetsItsWholeShareAgain() throws Exception {
-    Path reports = mini.work.resolve("reports-kill-" + System.nanoTime());
-    Files.createDirectories(reports);
+    Path reports = newReportsDir("reports-kill");
     Map<String, String> keys = job(reports);
     keys.put("example.consume-delay-ms", "100");
     keys.put("example.linger-ms", "0");
     keys.put("spindle.role.worker.max-restarts", "1");
-    Submitter.Submitted s = mini.client().start(List.of(), keys,
-        List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+    Submitter.Submitted s = startWithExamples(keys);
     mini.amAddress(s);
     // Worker 1 is part way through epoch 0: kill -9 its container.
     String[] victim = new String[1];
@@ -237,12 +251,7 @@ class SparkFeedTest {
     SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     // The restarted worker read epoch 0 from its start: together the two still saw every row once.
-    Map<String, Long> total = totals(reports);
-    long expectedSum = (long) ROWS * (ROWS - 1) / 2;
-    assertEquals(ROWS, total.get("epoch0.rows"));
-    assertEquals(expectedSum, total.get("epoch0.idsum"));
-    assertEquals(ROWS, total.get("epoch1.rows"));
-    assertEquals(expectedSum, total.get("epoch1.idsum"));
+    assertEveryRowOncePerEpoch(reports);
     // The driver said what failed and fed the missing partitions again.
     String driverLog;
     try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
@@ -257,6 +266,61 @@ class SparkFeedTest {
     }
     assertTrue(driverLog.contains("to worker worker:1 at"), "the feeding error names the worker");
     assertTrue(driverLog.contains("feeding them again"), "missing partitions are fed again");
+  }
+
+  /**
+   * spark.dynamicAllocation on the executor role: one executor to start with, a backlog of slow
+   * preTrain tasks makes Spark ask for more (new spark-executor containers of this application), and
+   * once feeding is over the idle executors, which hold the cached feed, are given back to YARN while
+   * the workers still train. Every row still reaches the workers once per epoch.
+   */
+  @Test
+  void dynamicAllocationGrowsTheExecutorRoleWithTheBacklogAndReleasesIdleExecutors() throws Exception {
+    Path reports = newReportsDir("reports-dynamic");
+    Map<String, String> keys = job(reports);
+    keys.put("spindle.role.spark-executor.instances", "1");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.enabled", "true");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.minExecutors", "0");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.maxExecutors", "3");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.schedulerBacklogTimeout", "1s");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.sustainedSchedulerBacklogTimeout", "1s");
+    keys.put("spindle.spark.conf.spark.dynamicAllocation.executorIdleTimeout", "3s");
+    keys.put("example.partition-delay-ms", "4000");
+    keys.put("example.linger-ms", "15000");
+    Submitter.Submitted s = startWithExamples(keys);
+    mini.amAddress(s);
+    Set<String> executorContainers = new TreeSet<>();
+    long[] peakLive = {0};
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JobStatusResponse st = mini.jobStatus(s);
+      seeExecutors(st, executorContainers, peakLive);
+      return executorContainers.size() >= 2;
+    });
+    // Feeding over, Spark released every idle executor (the cached feed included) while the workers train.
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JobStatusResponse st = mini.jobStatus(s);
+      seeExecutors(st, executorContainers, peakLive);
+      boolean fed = st.getTasksList().stream().filter(t -> t.getRole().equals("worker"))
+          .allMatch(t -> t.getMetricsOrDefault("feed.epochs-completed", 0) == 2);
+      boolean released = st.getTasksList().stream().filter(t -> t.getRole().equals("spark-executor"))
+          .allMatch(t -> t.getState().equals("KILLED"));
+      boolean training = st.getTasksList().stream().filter(t -> t.getRole().equals("worker"))
+          .allMatch(t -> t.getState().equals("REGISTERED"));
+      return fed && released && training;
+    });
+    SubmitResult r = mini.await(s);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertTrue(executorContainers.size() >= 2, "executors grew beyond the 1 configured: " + executorContainers);
+    assertTrue(peakLive[0] <= 3, "at most spark.dynamicAllocation.maxExecutors live at once, saw " + peakLive[0]);
+    assertEveryRowOncePerEpoch(reports);
+  }
+
+  /** Records every executor container seen and the most executor tasks live at once. */
+  private static void seeExecutors(JobStatusResponse st, Set<String> containers, long[] peakLive) {
+    List<TaskStatus> executors = st.getTasksList().stream().filter(t -> t.getRole().equals("spark-executor")).toList();
+    executors.stream().filter(t -> !t.getContainerId().isEmpty()).forEach(t -> containers.add(t.getContainerId()));
+    long live = executors.stream().filter(t -> !Set.of("KILLED", "FAILED", "SUCCEEDED").contains(t.getState())).count();
+    peakLive[0] = Math.max(peakLive[0], live);
   }
 
   @Test
