@@ -219,18 +219,11 @@ class SparkFeedTest {
     }
   }
 
-  private static Path newReportsDir(String name) throws java.io.IOException {
-    return Files.createDirectories(mini.work.resolve(name + "-" + System.nanoTime()));
-  }
-
-  private static Submitter.Submitted startWithExamples(Map<String, String> keys) throws Exception {
-    return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
-  }
-
-  @Test
-  void aWorkerKilledInTheMiddleOfAnEpochGetsItsWholeShareAgain() throws Exception {
-    Path reports = newReportsDir("reports-kill");
-    Map<String, String> keys = job(reports);
+  /**
+   * Runs the job with a slow trainer, kill -9s worker 1 part way through epoch 0, waits for its
+   * restart and for the job, which must succeed.
+   */
+  private static Submitter.Submitted runKillingWorkerOneMidEpoch(Map<String, String> keys) throws Exception {
     keys.put("example.consume-delay-ms", "100");
     keys.put("example.linger-ms", "0");
     keys.put("spindle.role.worker.max-restarts", "1");
@@ -250,12 +243,13 @@ class SparkFeedTest {
     });
     SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
-    // The restarted worker read epoch 0 from its start: together the two still saw every row once.
-    assertEveryRowOncePerEpoch(reports);
-    // The driver said what failed and fed the missing partitions again.
-    String driverLog;
+    return s;
+  }
+
+  /** The spark-driver container's log (the container stderr that SparkDriverMain wrote to). */
+  private static String driverLog(Submitter.Submitted s) throws java.io.IOException {
     try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
-      driverLog = files.filter(p -> p.toString().contains(s.appId().toString()) && p.getFileName().toString().equals("stderr"))
+      return files.filter(p -> p.toString().contains(s.appId().toString()) && p.getFileName().toString().equals("stderr"))
           .map(p -> {
             try {
               return Files.readString(p);
@@ -264,6 +258,25 @@ class SparkFeedTest {
             }
           }).filter(t -> t.contains("SparkDriverMain")).findFirst().orElse("");
     }
+  }
+
+  private static Path newReportsDir(String name) throws java.io.IOException {
+    return Files.createDirectories(mini.work.resolve(name + "-" + System.nanoTime()));
+  }
+
+  private static Submitter.Submitted startWithExamples(Map<String, String> keys) throws Exception {
+    return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+  }
+
+  @Test
+  void aWorkerKilledInTheMiddleOfAnEpochGetsItsWholeShareAgain() throws Exception {
+    Path reports = newReportsDir("reports-kill");
+    Map<String, String> keys = job(reports);
+    Submitter.Submitted s = runKillingWorkerOneMidEpoch(keys);
+    // The restarted worker read epoch 0 from its start: together the two still saw every row once.
+    assertEveryRowOncePerEpoch(reports);
+    // The driver said what failed and fed the missing partitions again.
+    String driverLog = driverLog(s);
     assertTrue(driverLog.contains("to worker worker:1 at"), "the feeding error names the worker");
     assertTrue(driverLog.contains("feeding them again"), "missing partitions are fed again");
   }
@@ -313,6 +326,30 @@ class SparkFeedTest {
     assertTrue(executorContainers.size() >= 2, "executors grew beyond the 1 configured: " + executorContainers);
     assertTrue(peakLive[0] <= 3, "at most spark.dynamicAllocation.maxExecutors live at once, saw " + peakLive[0]);
     assertEveryRowOncePerEpoch(reports);
+  }
+
+  /**
+   * Files mode in containers: the executors write one Arrow IPC shard per partition to the data lake
+   * once, the workers read their shards every epoch themselves, and a worker killed with kill -9 in
+   * the middle of epoch 0 is told to read its shards of that epoch again when it comes back.
+   */
+  @Test
+  void filesModeWorkersReadShardsFromTheLakeAndARestartedWorkerReadsItsEpochAgain() throws Exception {
+    Path reports = newReportsDir("reports-files");
+    Path shards = mini.work.resolve("shards-" + System.nanoTime());
+    Map<String, String> keys = job(reports);
+    keys.put("spindle.feed.mode", "files");
+    keys.put("spindle.feed.files-dir", shards.toUri().toString());
+    Submitter.Submitted s = runKillingWorkerOneMidEpoch(keys);
+    assertEveryRowOncePerEpoch(reports);
+    assertTrue(driverLog(s).contains("feed worker 1 restarted during epoch 0: telling it to read shards"),
+        "the driver told the restarted worker to read its shards of epoch 0 again");
+    try (java.util.stream.Stream<Path> files = Files.list(shards.resolve(s.appId().toString()))) {
+      List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+      assertEquals(8, names.stream().filter(n -> n.matches("part-\\d{5}\\.arrows")).count(),
+          "one complete shard per partition (preTrain repartitions to 8): " + names);
+      assertTrue(names.stream().noneMatch(n -> n.contains("_tmp.")), "no temporary shard left: " + names);
+    }
   }
 
   /** Records every executor container seen and the most executor tasks live at once. */
