@@ -30,7 +30,7 @@ final class Commands {
   }
 
   static int runLocal(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of("--work-dir", "--example", "--ratings", "--epochs"));
+    CliArgs a = CliArgs.parse(args, List.of("--work-dir", "--example", "--ratings", "--epochs", "--mode"));
     if (!a.flags.contains("--local")) {
       throw new SpindleCli.CliException("only `run --local` is supported; use `submit` for a real cluster");
     }
@@ -40,6 +40,14 @@ final class Commands {
     String example = a.options.getOrDefault("--example", a.jobXmls.isEmpty() ? FmExample.NAME : "");
     if (!example.isEmpty() && !example.equals(FmExample.NAME) && !example.equals("demo")) {
       throw new SpindleCli.CliException("unknown example '" + example + "'; examples: " + FmExample.NAME + ", demo");
+    }
+    String mode = a.options.getOrDefault("--mode", "ps");
+    if (!mode.equals("ps") && !mode.equals("allreduce")) {
+      throw new SpindleCli.CliException("--mode must be ps or allreduce, got '" + mode + "'");
+    }
+    if (a.options.containsKey("--mode") && !example.equals(FmExample.NAME)) {
+      throw new SpindleCli.CliException("--mode applies to the FM example; for your own job set "
+          + "spindle.tensorflow.mode (and its roles) in the job XML");
     }
     Path data = null;
     List<Path> jars = new java.util.ArrayList<>(a.jars);
@@ -54,9 +62,10 @@ final class Commands {
         out.println("running the demo job (1 ps + 2 GPU workers)");
       } else if (example.equals(FmExample.NAME)) {
         overrides.putAll(FmExample.keys(work, data, cluster.containerKeys().get("spindle.container.extra-classpath"),
-            Integer.parseInt(a.options.getOrDefault("--epochs", "10"))));
+            Integer.parseInt(a.options.getOrDefault("--epochs", "10")), mode));
         out.println("running the FM movie recommender: Spark feature engineering on 2 executors, "
-            + "TensorFlow FM training on 1 ps + 2 workers, batch scoring back in Spark");
+            + "TensorFlow FM training on " + (mode.equals("ps") ? "1 ps + 2 workers" : "2 allreduce workers")
+            + ", batch scoring back in Spark");
       }
       overrides.putAll(JobConfLoader.parseOverrides(a.overrides));
       SubmitResult r = new SpindleClient(cluster.conf(), out).submit(a.jobXmls, overrides, jars, true);

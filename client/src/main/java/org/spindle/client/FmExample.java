@@ -56,15 +56,17 @@ final class FmExample {
     return data;
   }
 
-  /** The job's keys: spark-driver, 2 executors, 1 ps, 2 workers, checkpoints and outputs under work. */
-  static Map<String, String> keys(Path work, Path data, String extraClasspath, int epochs) {
+  /**
+   * The job's keys: spark-driver, 2 executors, 2 workers (plus 1 ps in PS mode; mode "allreduce"
+   * has none), checkpoints and outputs under work.
+   */
+  static Map<String, String> keys(Path work, Path data, String extraClasspath, int epochs, String mode) {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("spindle.app.name", "fm-movielens");
     k.put("spindle.job.class", "org.spindle.examples.movielens.FmMovieLensJob");
     k.put("spindle.container.extra-classpath", extraClasspath + ":" + required(TF_LIB, "tensorflow-lib") + "/*:"
         + required(SPARK_LIB, "spark-lib") + "/*");
     k.put("spindle.app.restart-mode", "gang");
-    k.put("spindle.app.untracked-roles", "ps");
     k.put("spindle.task.registration-timeout", "5m");
     k.put("spindle.role.spark-driver.instances", "1");
     k.put("spindle.role.spark-driver.memory", "1536");
@@ -72,13 +74,16 @@ final class FmExample {
     k.put("spindle.role.spark-executor.instances", "2");
     k.put("spindle.role.spark-executor.memory", "1280");
     k.put("spindle.role.spark-executor.main-class", "org.spindle.spark.SparkExecutorMain");
-    k.put("spindle.role.ps.instances", "1");
-    k.put("spindle.role.ps.memory", "1024");
-    k.put("spindle.role.ps.main-class", "org.spindle.tensorflow.TfTaskMain");
+    List<String> tfRoles = mode.equals("allreduce") ? List.of("worker") : List.of("ps", "worker");
+    k.put("spindle.tensorflow.mode", mode);
+    if (tfRoles.contains("ps")) {
+      k.put("spindle.app.untracked-roles", "ps");
+      k.put("spindle.role.ps.instances", "1");
+    }
     k.put("spindle.role.worker.instances", "2");
-    k.put("spindle.role.worker.memory", "1024");
-    k.put("spindle.role.worker.main-class", "org.spindle.tensorflow.TfTaskMain");
-    for (String role : List.of("ps", "worker")) {
+    for (String role : tfRoles) {
+      k.put("spindle.role." + role + ".memory", "1024");
+      k.put("spindle.role." + role + ".main-class", "org.spindle.tensorflow.TfTaskMain");
       k.put("spindle.role." + role + ".env.TF_CPP_MIN_LOG_LEVEL", "2");
     }
     k.put("spindle.checkpoint.dir", work.resolve("lake/checkpoints").toUri().toString());

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -20,13 +22,27 @@ import org.spindle.client.SpindleCli;
 class RunLocalFmTest {
   @Test
   void runLocalTrainsTheFmExampleWhichBeatsBothBaselines() throws Exception {
-    Path work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve("RunLocalFmTest")
-        .toAbsolutePath();
+    runAndCheck("RunLocalFmTest");
+  }
+
+  /** The same product path with synchronous data-parallel training: 2 workers, CollectiveReduceV2, no ps. */
+  @Test
+  void inAllreduceModeTheFmAlsoBeatsBothBaselines() throws Exception {
+    String printed = runAndCheck("RunLocalFmTest-allreduce", "--mode", "allreduce");
+    assertTrue(printed.contains("2 allreduce workers"), printed);
+  }
+
+  /** Runs `spindle run --local` (60k ratings, 20 epochs) with the extra arguments; returns what it printed. */
+  private static String runAndCheck(String dir, String... extra) throws Exception {
+    Path work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve(dir).toAbsolutePath();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int code;
+    List<String> args = new ArrayList<>(List.of("run", "--local", "--work-dir",
+        work.toString(), "--ratings", "60000", "--epochs", "20", "--conf",
+        "spindle.dist.jar=" + System.getProperty("spindle.dist.jar")));
+    args.addAll(List.of(extra));
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      code = SpindleCli.run(new String[] {"run", "--local", "--work-dir", work.toString(), "--ratings", "60000",
-          "--epochs", "20", "--conf", "spindle.dist.jar=" + System.getProperty("spindle.dist.jar")}, out, out);
+      code = SpindleCli.run(args.toArray(new String[0]), out, out);
     }
     String printed = bytes.toString(StandardCharsets.UTF_8);
     Files.writeString(work.resolve("cli.out"), printed);
@@ -42,6 +58,7 @@ class RunLocalFmTest {
     try (java.util.stream.Stream<Path> parts = Files.list(work.resolve("lake/output/predictions"))) {
       assertTrue(parts.anyMatch(p -> p.getFileName().toString().endsWith(".parquet")), "Parquet predictions");
     }
+    return printed;
   }
 
   /** Column {@code group} (1 = RMSE, 2 = AUC) of the printed row starting with {@code label}. */

@@ -44,7 +44,7 @@ import org.tensorflow.framework.optimizers.Adam;
  * positive class) of the FM and both baselines.
  *
  * <p>Keys: example.data-dir (ratings.csv, movies.csv), example.output-dir (predictions, report),
- * example.learning-rate (0.03).
+ * example.learning-rate (0.03 per batch; in allreduce mode multiplied by the number of replicas).
  */
 public final class FmMovieLensJob extends SpindleJob {
   public static final int VOCABULARY = 1 << 15;
@@ -103,7 +103,10 @@ public final class FmMovieLensJob extends SpindleJob {
   @Override
   public void train(TrainContext ctx) throws Exception {
     FmModel fm = new FmModel(VOCABULARY, FIELDS, FACTORS).withL2(0.005f).withInitStd(0.1f);
-    float lr = Float.parseFloat(ctx.conf().getOrDefault("example.learning-rate", "0.03"));
+    // Allreduce averages the gradients of every replica's batch: one step sees groupSize batches, and
+    // an epoch has groupSize times fewer steps. Scale the rate with it (the linear scaling rule).
+    float lr = Float.parseFloat(ctx.conf().getOrDefault("example.learning-rate", "0.03"))
+        * Math.max(1, ctx.allReduceGroupSize());
     Trainer.builder().model(fm::build).optimizer(g -> new Adam(g, lr))
         .input(Trainer.fromFeed(ctx.inputFeed(), Map.of("ids", "ids", "label", "label")))
         .steps(Long.MAX_VALUE).checkpointEverySteps(200).metricsEverySteps(20)
