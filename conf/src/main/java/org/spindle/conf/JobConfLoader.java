@@ -92,6 +92,7 @@ public final class JobConfLoader {
           + "spindle.role.<name>.command (or .main-class)");
     }
     RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
+    TensorFlowRules.check(conf.getTrimmed(ConfigKeys.TF_MODE, "ps"), mode, roles, problems);
     Optional<TaskRef> chief = parseChief(conf.get(ConfigKeys.APP_CHIEF, ""), roles, problems);
     Set<String> untracked = new LinkedHashSet<>(Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_UNTRACKED_ROLES)));
     // Spark executors come and go at Spark's request and never finish by themselves.

@@ -131,4 +131,39 @@ class JobConfLoaderTest {
     assertTrue(e.getMessage().contains("spindle.feed.roles names [worker]"), e.getMessage());
     assertTrue(e.getMessage().contains("linux-x86_64-gpu, got 'cuda'"), e.getMessage());
   }
+
+  private static Map<String, String> tfJob(String mode, String restartMode, boolean withPs) {
+    Map<String, String> k = new java.util.HashMap<>(Map.of(
+        "spindle.tensorflow.mode", mode, "spindle.app.restart-mode", restartMode,
+        "spindle.role.worker.instances", "2", "spindle.role.worker.main-class", "org.spindle.tensorflow.TfTaskMain"));
+    if (withPs) {
+      k.put("spindle.role.ps.instances", "1");
+      k.put("spindle.role.ps.main-class", "org.spindle.tensorflow.TfTaskMain");
+    }
+    return k;
+  }
+
+  @Test
+  void tensorFlowClustersMustRestartAsAGangAndAllreduceHasNoPs() {
+    SpindleConfigException allreduceAlone = assertThrows(SpindleConfigException.class,
+        () -> loader.load(List.of(), tfJob("allreduce", "independent", false)));
+    assertTrue(allreduceAlone.getMessage().contains("spindle.app.restart-mode=gang")
+        && allreduceAlone.getMessage().contains("the collective would wait for it forever"), allreduceAlone.getMessage());
+    SpindleConfigException psAlone = assertThrows(SpindleConfigException.class,
+        () -> loader.load(List.of(), tfJob("ps", "independent", true)));
+    assertTrue(psAlone.getMessage().contains("roles [worker, ps] form a TensorFlow cluster")
+        || psAlone.getMessage().contains("roles [ps, worker] form a TensorFlow cluster"), psAlone.getMessage());
+    SpindleConfigException allreduceWithPs = assertThrows(SpindleConfigException.class,
+        () -> loader.load(List.of(), tfJob("allreduce", "gang", true)));
+    assertTrue(allreduceWithPs.getMessage().contains("allreduce trains on the workers only: remove the ps role"),
+        allreduceWithPs.getMessage());
+    SpindleConfigException badMode = assertThrows(SpindleConfigException.class,
+        () -> loader.load(List.of(), tfJob("horovod", "gang", false)));
+    assertTrue(badMode.getMessage().contains("spindle.tensorflow.mode must be ps or allreduce, got 'horovod'"),
+        badMode.getMessage());
+    // what works: gang PS and allreduce clusters, and feed-only workers (no ps) restarting alone
+    assertEquals(RestartMode.GANG, loader.load(List.of(), tfJob("ps", "gang", true)).restartMode());
+    assertEquals(2, loader.load(List.of(), tfJob("allreduce", "gang", false)).role("worker").instances());
+    assertEquals(RestartMode.INDEPENDENT, loader.load(List.of(), tfJob("ps", "independent", false)).restartMode());
+  }
 }
