@@ -34,9 +34,6 @@ final class Commands {
     if (!a.flags.contains("--local")) {
       throw new SpindleCli.CliException("only `run --local` is supported; use `submit` for a real cluster");
     }
-    Path work = Path.of(a.options.getOrDefault("--work-dir", "spindle-work")).toAbsolutePath();
-    Files.createDirectories(work);
-    out.println("starting an embedded YARN cluster (2 CPU nodes + 1 GPU node) under " + work);
     String example = a.options.getOrDefault("--example", a.jobXmls.isEmpty() ? FmExample.NAME : "");
     if (!example.isEmpty() && !example.equals(FmExample.NAME) && !example.equals("demo")) {
       throw new SpindleCli.CliException("unknown example '" + example + "'; examples: " + FmExample.NAME + ", demo");
@@ -49,6 +46,9 @@ final class Commands {
       throw new SpindleCli.CliException("--mode applies to the FM example; for your own job set "
           + "spindle.tensorflow.mode (and its roles) in the job XML");
     }
+    Path work = Path.of(a.options.getOrDefault("--work-dir", "spindle-work")).toAbsolutePath();
+    Files.createDirectories(work);
+    out.println("starting an embedded YARN cluster (2 CPU nodes + 1 GPU node) under " + work);
     Path data = null;
     List<Path> jars = new java.util.ArrayList<>(a.jars);
     if (example.equals(FmExample.NAME)) {
