@@ -44,6 +44,8 @@ public final class ConfigKeys {
   public static final String JOB_CLASS = "spindle.job.class";
   public static final String TF_MODE = "spindle.tensorflow.mode";
   public static final String TF_NATIVE_CLASSIFIER = "spindle.tensorflow.native-classifier";
+  public static final String TF_INTRA_OP_THREADS = "spindle.tensorflow.intra-op-threads";
+  public static final String TF_INTER_OP_THREADS = "spindle.tensorflow.inter-op-threads";
   public static final String CHECKPOINT_DIR = "spindle.checkpoint.dir";
   public static final String CHECKPOINT_KEEP = "spindle.checkpoint.keep";
   public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
@@ -85,7 +87,8 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, TASK_REGISTRATION_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER, CHECKPOINT_DIR,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
+      TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,
       CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,
       FEED_BATCH_ROWS, FEED_EPOCHS, FEED_MODE, FEED_FILES_DIR, FEED_WORKER_WAIT, SPARK_DRIVER_ROLE,
       SPARK_EXECUTOR_ROLE, SPARK_KEEP_EXECUTORS, SPARK_EXECUTOR_CORES);

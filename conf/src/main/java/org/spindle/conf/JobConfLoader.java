@@ -93,6 +93,8 @@ public final class JobConfLoader {
     }
     RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
     TensorFlowRules.check(conf.getTrimmed(ConfigKeys.TF_MODE, "ps"), mode, roles, problems);
+    f.intAtLeast(ConfigKeys.TF_INTRA_OP_THREADS, -1);
+    f.intAtLeast(ConfigKeys.TF_INTER_OP_THREADS, -1);
     Optional<TaskRef> chief = parseChief(conf.get(ConfigKeys.APP_CHIEF, ""), roles, problems);
     Set<String> untracked = new LinkedHashSet<>(Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_UNTRACKED_ROLES)));
     // Spark executors come and go at Spark's request and never finish by themselves.

@@ -15,9 +15,34 @@ public final class TfCluster {
   public static final String PS = "ps";
   public static final String WORKER = "worker";
   private final Map<String, List<String>> jobs;
+  private final int intraOpThreads;
+  private final int interOpThreads;
 
   public TfCluster(Map<String, List<String>> jobs) {
+    this(jobs, 0, 0);
+  }
+
+  private TfCluster(Map<String, List<String>> jobs, int intraOpThreads, int interOpThreads) {
     this.jobs = new LinkedHashMap<>(jobs);
+    this.intraOpThreads = intraOpThreads;
+    this.interOpThreads = interOpThreads;
+  }
+
+  /** The same cluster whose servers and sessions use these thread pool sizes (0: TensorFlow's default). */
+  public TfCluster withThreads(int intraOp, int interOp) {
+    return new TfCluster(jobs, Math.max(0, intraOp), Math.max(0, interOp));
+  }
+
+  /**
+   * Thread pool sizes from spindle.tensorflow.intra-op-threads / inter-op-threads and the role's
+   * vcores: 0 means the vcores (inter-op at least 2: one thread can deadlock the distributed runtime),
+   * -1 TensorFlow's default (0 here: every core of the node).
+   */
+  static int[] threads(int intraKey, int interKey, int vcores) {
+    int v = Math.max(1, vcores);
+    int intra = intraKey == 0 ? v : Math.max(0, intraKey);
+    int inter = interKey == 0 ? Math.max(2, v) : Math.max(0, interKey);
+    return new int[] {intra, inter};
   }
 
   public static TfCluster fromJson(String json) {
@@ -79,6 +104,6 @@ public final class TfCluster {
     if (!job.equals(PS) && numPs() > 0) {
       c.addDeviceFilters("/job:" + PS);
     }
-    return c.build();
+    return c.setIntraOpParallelismThreads(intraOpThreads).setInterOpParallelismThreads(interOpThreads).build();
   }
 }

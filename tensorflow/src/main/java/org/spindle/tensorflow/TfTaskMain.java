@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.control.TaskReporter;
 import org.spindle.api.SpindleJob;
+import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.SpindleEnv;
 import org.spindle.tensorflow.feed.FeedEndpoint;
@@ -53,6 +54,10 @@ public final class TfTaskMain {
       throw new IllegalStateException("spindle.tensorflow.mode must be ps or allreduce, got '" + mode + "'");
     }
     boolean allReduce = mode.equals("allreduce");
+    int[] threads = TfCluster.threads(jobConf.getInt(ConfigKeys.TF_INTRA_OP_THREADS, 0),
+        jobConf.getInt(ConfigKeys.TF_INTER_OP_THREADS, 0), jobConf.getInt(ConfigKeys.roleKey(role, ConfigKeys.ROLE_VCORES), 1));
+    cluster = cluster.withThreads(threads[0], threads[1]);
+    LOG.info("TensorFlow thread pools: intra-op {}, inter-op {} (0: every core of the node)", threads[0], threads[1]);
     Server server;
     try {
       server = new Server(cluster.serverDef(role, index, allReduce));

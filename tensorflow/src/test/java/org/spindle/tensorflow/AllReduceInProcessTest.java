@@ -30,7 +30,9 @@ class AllReduceInProcessTest {
 
   @Test
   void replicasEndWithIdenticalWeightsAndALowLoss(@TempDir Path tmp) throws Exception {
-    TfCluster cluster = new TfCluster(Map.of("worker", List.of("localhost:" + freePort(), "localhost:" + freePort())));
+    // the thread pools of 1-vcore containers: the collective must not need more
+    TfCluster cluster = new TfCluster(Map.of("worker", List.of("localhost:" + freePort(), "localhost:" + freePort())))
+        .withThreads(1, 2);
     for (int i = 0; i < 2; i++) {
       new Server(cluster.serverDef("worker", i, true)).start();
     }
