@@ -32,8 +32,6 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class SparkDriverMain {
   private static final Logger LOG = LoggerFactory.getLogger(SparkDriverMain.class);
   static final int EXIT_BAD_INPUT = 2;
-  /** Metric the driver reports once its SparkContext (and CoarseGrainedScheduler endpoint) is up. */
-  static final String SCHEDULER_READY = "spark.scheduler-ready";
 
   private SparkDriverMain() {}
 
@@ -75,9 +73,6 @@ public final class SparkDriverMain {
     SparkSession spark = SparkSession.builder().config(sparkConf).getOrCreate();
     boolean released = false;
     try (TaskReporter reporter = TaskReporter.fromEnvironment(env); AmView am = AmView.fromEnvironment(env)) {
-      // The scheduler endpoint exists now: executors wait for this before they connect, since Spark's
-      // executor gives up after 3 immediate lookups of an endpoint that is not registered yet.
-      reporter.reportMetrics(0, Map.of(SCHEDULER_READY, 1.0));
       JobContext ctx = new DriverContext(env, conf.all(), reporter);
       Dataset<Row> df = job.preTrain(spark, ctx);
       Map<String, Integer> feedRoles = new LinkedHashMap<>();

@@ -11,8 +11,7 @@ import org.spindle.conf.SpindleEnv;
 
 /**
  * Main class of the executor role: finds the application's Spark driver through the AM, waits
- * (bounded) until its scheduler is up and it listens, then runs Spark's own
- * CoarseGrainedExecutorBackend against it.
+ * (bounded) until it listens, then runs Spark's own CoarseGrainedExecutorBackend against it.
  */
 public final class SparkExecutorMain {
   private static final Logger LOG = LoggerFactory.getLogger(SparkExecutorMain.class);
@@ -26,10 +25,9 @@ public final class SparkExecutorMain {
     long waitMs = conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m");
     AmView.TaskInfo driver;
     try (AmView am = AmView.fromEnvironment(env)) {
-      driver = Waits.until(waitMs, 500, "the Spark driver (task " + driverRole + ":0) to start its scheduler", () ->
+      driver = Waits.until(waitMs, 500, "the Spark driver (task " + driverRole + ":0) to register", () ->
           am.job().tasks().stream().filter(t -> t.role().equals(driverRole) && t.index() == 0
-              && t.state().equals("REGISTERED") && t.ports().containsKey("task")
-              && t.metrics().getOrDefault(SparkDriverMain.SCHEDULER_READY, 0.0) > 0).findFirst());
+              && t.state().equals("REGISTERED") && t.ports().containsKey("task")).findFirst());
     }
     int port = driver.ports().get("task");
     Waits.forPort(driver.host(), port, waitMs, "the Spark driver");

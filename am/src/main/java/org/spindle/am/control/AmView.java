@@ -22,7 +22,7 @@ public final class AmView implements AutoCloseable {
 
   /** One task: its state, where it runs and the ports it registered. */
   public record TaskInfo(String role, int index, String state, String host, Map<String, Integer> ports,
-                         int generation, int attempt, String containerId, Map<String, Double> metrics) {
+                         int generation, int attempt, String containerId) {
     public boolean isRunning() {
       return state.equals("RUNNING") || state.equals("REGISTERED");
     }
@@ -45,7 +45,7 @@ public final class AmView implements AutoCloseable {
       List<TaskInfo> tasks = new ArrayList<>();
       for (TaskStatus t : r.getTasksList()) {
         tasks.add(new TaskInfo(t.getRole(), t.getIndex(), t.getState(), t.getHost(), Map.copyOf(t.getPortsMap()),
-            t.getGeneration(), t.getAttempt(), t.getContainerId(), Map.copyOf(t.getMetricsMap())));
+            t.getGeneration(), t.getAttempt(), t.getContainerId()));
       }
       return new JobInfo(r.getState(), tasks);
     } catch (StatusRuntimeException e) {
