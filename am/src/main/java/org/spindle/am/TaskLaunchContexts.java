@@ -30,7 +30,9 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
     this.files = Map.copyOf(files);
     this.tokens = tokens;
     Map<String, String> env = new HashMap<>();
-    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath(), spec.containerArchives()));
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
+    env.put(SpindleEnv.TASK_CLASSPATH, ContainerSpecs.taskClasspath(conf, spec.containerExtraClasspath(),
+        spec.containerTaskClasspath(), spec.containerArchives()));
     env.put(SpindleEnv.APP_ID, appId);
     env.put(SpindleEnv.AM_ADDRESS, amAddress);
     env.put(SpindleEnv.ZK_CONNECT, zkConnect);

@@ -57,12 +57,13 @@ final class Commands {
     }
     try (LocalCluster cluster = LocalCluster.start(work.resolve("cluster"), "spindle-local")) {
       Map<String, String> overrides = new LinkedHashMap<>(cluster.containerKeys());
+      // The tasks get the TensorFlow and Spark runtimes the build collected; the AM and launchers do not.
+      overrides.put("spindle.container.task-classpath", FmExample.runtimesClasspath());
       if (example.equals("demo")) {
         overrides.putAll(DemoJob.keys());
         out.println("running the demo job (1 ps + 2 GPU workers)");
       } else if (example.equals(FmExample.NAME)) {
-        overrides.putAll(FmExample.keys(work, data, cluster.containerKeys().get("spindle.container.extra-classpath"),
-            Integer.parseInt(a.options.getOrDefault("--epochs", "10")), mode));
+        overrides.putAll(FmExample.keys(work, data, Integer.parseInt(a.options.getOrDefault("--epochs", "10")), mode));
         out.println("running the FM movie recommender: Spark feature engineering on 2 executors, "
             + "TensorFlow FM training on " + (mode.equals("ps") ? "1 ps + 2 workers" : "2 allreduce workers")
             + ", batch scoring back in Spark");

@@ -25,6 +25,11 @@ final class FmExample {
 
   private FmExample() {}
 
+  /** The TensorFlow and Spark runtime directories the build collected, as task classpath entries. */
+  static String runtimesClasspath() {
+    return required(TF_LIB, "tensorflow-lib") + "/*:" + required(SPARK_LIB, "spark-lib") + "/*";
+  }
+
   /** Where the build put the runtimes; a clear error when it has not run. */
   static Path required(String property, String what) {
     String v = System.getProperty(property);
@@ -60,12 +65,10 @@ final class FmExample {
    * The job's keys: spark-driver, 2 executors, 2 workers (plus 1 ps in PS mode; mode "allreduce"
    * has none), checkpoints and outputs under work.
    */
-  static Map<String, String> keys(Path work, Path data, String extraClasspath, int epochs, String mode) {
+  static Map<String, String> keys(Path work, Path data, int epochs, String mode) {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("spindle.app.name", "fm-movielens");
     k.put("spindle.job.class", "org.spindle.examples.movielens.FmMovieLensJob");
-    k.put("spindle.container.extra-classpath", extraClasspath + ":" + required(TF_LIB, "tensorflow-lib") + "/*:"
-        + required(SPARK_LIB, "spark-lib") + "/*");
     k.put("spindle.app.restart-mode", "gang");
     k.put("spindle.task.registration-timeout", "5m");
     k.put("spindle.role.spark-driver.instances", "1");

@@ -35,10 +35,28 @@ public final class SpindleCli {
       "",
       "Every key is documented in conf/spindle-default.xml.");
 
+  private static final List<String> COMMANDS = List.of("submit", "run", "status", "kill", "logs", "history");
+
   private SpindleCli() {}
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * spindle.jar does not bundle Hadoop: the cluster's comes with `yarn jar`, and bin/spindle adds the
+   * embedded cluster's for run --local. Run as `java -jar spindle.jar`, neither is there.
+   */
+  static String missingHadoop(String command) {
+    try {
+      Class.forName("org.apache.hadoop.conf.Configuration", false, SpindleCli.class.getClassLoader());
+      return null;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return "Hadoop's classes are not on the classpath (spindle.jar does not bundle them), so '" + command
+          + "' cannot run this way. On a cluster run `yarn jar spindle.jar " + command + " ...` (it adds the "
+          + "cluster's Hadoop and configuration); for the local quick start run `bin/spindle run --local` from "
+          + "the source tree (it adds the embedded cluster's jars).";
+    }
   }
 
   public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -47,6 +65,11 @@ public final class SpindleCli {
       return args.length == 0 ? 2 : 0;
     }
     List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+    String missing = COMMANDS.contains(args[0]) ? missingHadoop(args[0]) : null;
+    if (missing != null) {
+      err.println("spindle: " + missing);
+      return 2;
+    }
     try {
       return switch (args[0]) {
         case "submit" -> Commands.submit(rest, out);

@@ -1,7 +1,6 @@
 package org.spindle.client;
 
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,7 +55,11 @@ public final class SpindleClient {
     return yarn;
   }
 
-  /** spindle.dist.jar, else the jar this client runs from. */
+  /**
+   * spindle.dist.jar, else the jar this client runs from. Under `yarn jar` (Hadoop's RunJar) classes
+   * load from the jar unpacked into a temporary directory, so the code source is that directory; the
+   * jar itself is one of the class loader's URLs and RunJar's first argument.
+   */
   static Path distJar(JobSpec spec) {
     if (!spec.distJar().isEmpty()) {
       Path p = Path.of(spec.distJar());
@@ -65,15 +68,10 @@ public final class SpindleClient {
       }
       return p;
     }
-    try {
-      Path self = Path.of(SpindleClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      if (Files.isRegularFile(self) && self.toString().endsWith(".jar")) {
-        return self;
-      }
-    } catch (URISyntaxException | SecurityException e) {
-      // fall through
-    }
-    throw new SpindleConfigException("cannot tell where spindle.jar is: run the client from dist/target/spindle.jar "
-        + "or set " + ConfigKeys.DIST_JAR);
+    return DistJarLocator.locate(SpindleClient.class, System.getProperty("sun.java.command", ""))
+        .orElseThrow(() -> new SpindleConfigException("cannot tell where spindle.jar is: the client's classes "
+            + "came from " + DistJarLocator.codeSource(SpindleClient.class) + ", which is not a jar holding them, "
+            + "and no jar on its class loader holds them either; run it as `yarn jar spindle.jar ...` or "
+            + "`bin/spindle`, or set " + ConfigKeys.DIST_JAR + "=/path/to/spindle.jar"));
   }
 }

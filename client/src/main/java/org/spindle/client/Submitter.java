@@ -96,7 +96,7 @@ public final class Submitter {
     creds.writeTokenStorageToStream(tokens);
 
     Map<String, String> env = new HashMap<>();
-    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath(), spec.containerArchives()));
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
     env.put(SpindleEnv.STAGING_DIR, fs.makeQualified(staging).toString());
     if (!spec.containerJavaHome().isEmpty()) {
       env.put("JAVA_HOME", spec.containerJavaHome());

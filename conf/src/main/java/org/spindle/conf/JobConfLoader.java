@@ -124,6 +124,7 @@ public final class JobConfLoader {
         conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_HOME, ""),
         conf.getTrimmed(ConfigKeys.CONTAINER_JAVA_OPTS, ""),
         conf.getTrimmed(ConfigKeys.CONTAINER_EXTRA_CLASSPATH, ""),
+        conf.getTrimmed(ConfigKeys.CONTAINER_TASK_CLASSPATH, ""),
         Arrays.asList(conf.getTrimmedStrings(ConfigKeys.CONTAINER_ARCHIVES)),
         roles);
     if (!problems.isEmpty()) {
@@ -188,14 +189,15 @@ public final class JobConfLoader {
       env.put(e.getKey(), e.getValue());
     }
     String args = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_ARGS), "");
+    int instances = f.roleInt(role, ConfigKeys.ROLE_INSTANCES, 0);
     return new RoleSpec(
         role,
-        f.roleInt(role, ConfigKeys.ROLE_INSTANCES, 0),
+        instances,
         f.roleInt(role, ConfigKeys.ROLE_MEMORY, 1),
         f.roleInt(role, ConfigKeys.ROLE_VCORES, 1),
         f.roleInt(role, ConfigKeys.ROLE_GPUS, 0),
         f.roleString(role, ConfigKeys.ROLE_NODE_LABEL),
-        f.roleInt(role, ConfigKeys.ROLE_MAX_RESTARTS, 0),
+        maxRestarts(role, instances, f),
         mainClass,
         command,
         args.isEmpty() ? List.of() : Arrays.asList(args.split("\\s+")),
@@ -203,6 +205,27 @@ public final class JobConfLoader {
         f.roleString(role, ConfigKeys.ROLE_JAVA_OPTS),
         env,
         ports(role, conf.getTrimmedStrings(ConfigKeys.roleKey(role, ConfigKeys.ROLE_PORTS)), problems));
+  }
+
+  /**
+   * The role's max-restarts. Spark executors that die (most often at start, before the driver is up)
+   * are replaced by default, as Spark on YARN replaces them up to spark.executor.maxNumFailures,
+   * whose default this follows: max(3, 2 x instances). An explicit key, for the role or {role}, wins.
+   */
+  private static int maxRestarts(String role, int instances, Fields f) {
+    Configuration conf = f.conf;
+    boolean explicit = setByUser(conf, ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAX_RESTARTS))
+        || setByUser(conf, ConfigKeys.roleTemplate(ConfigKeys.ROLE_MAX_RESTARTS));
+    if (!explicit && role.equals(conf.getTrimmed(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor"))) {
+      return Math.max(3, 2 * instances);
+    }
+    return f.roleInt(role, ConfigKeys.ROLE_MAX_RESTARTS, 0);
+  }
+
+  /** Whether a job XML or --conf set the key (not only spindle-default.xml). */
+  private static boolean setByUser(Configuration conf, String key) {
+    String[] sources = conf.getPropertySources(key);
+    return sources != null && Arrays.stream(sources).anyMatch(s -> !s.equals(KeyCatalog.DEFAULT_RESOURCE));
   }
 
   /** With a Spark driver role, every feed role's tasks get the port named feed. */

@@ -30,6 +30,7 @@ public record JobSpec(
     String containerJavaHome,
     String containerJavaOpts,
     String containerExtraClasspath,
+    String containerTaskClasspath,
     List<String> containerArchives,
     Map<String, RoleSpec> roles) {
 

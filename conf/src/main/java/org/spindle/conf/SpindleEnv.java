@@ -20,6 +20,11 @@ public final class SpindleEnv {
   /** Set for the user process: the port the launcher reserved for this task. */
   public static final String TASK_PORT = "SPINDLE_TASK_PORT";
   public static final String IS_CHIEF = "SPINDLE_IS_CHIEF";
+  /**
+   * Set in task containers: the classpath of the task's own process (runtimes, user jars, then the
+   * launcher's). The launcher itself runs on CLASSPATH, which holds neither TensorFlow nor Spark.
+   */
+  public static final String TASK_CLASSPATH = "SPINDLE_TASK_CLASSPATH";
 
   /** File names inside every container's working directory. */
   public static final String DIST_JAR_NAME = "spindle.jar";

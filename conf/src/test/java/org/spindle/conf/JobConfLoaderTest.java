@@ -166,4 +166,18 @@ class JobConfLoaderTest {
     assertEquals(2, loader.load(List.of(), tfJob("allreduce", "gang", false)).role("worker").instances());
     assertEquals(RestartMode.INDEPENDENT, loader.load(List.of(), tfJob("ps", "independent", false)).restartMode());
   }
+
+  @Test
+  void sparkExecutorsAreReplacedByDefaultLikeSparkOnYarnAndAnExplicitKeyWins(@TempDir Path dir) throws Exception {
+    String roles = prop("spindle.role.spark-executor.instances", "2")
+        + prop("spindle.role.spark-executor.main-class", "org.spindle.spark.SparkExecutorMain")
+        + prop("spindle.role.worker.instances", "2") + prop("spindle.role.worker.command", "true");
+    JobSpec spec = loader.load(List.of(xml(dir, roles)), Map.of());
+    assertEquals(4, spec.role("spark-executor").maxRestarts(), "max(3, 2 x instances), as spark.executor.maxNumFailures");
+    assertEquals(0, spec.role("worker").maxRestarts(), "other roles keep spindle-default.xml's 0");
+    assertEquals(1, loader.load(List.of(xml(dir, roles)), Map.of("spindle.role.spark-executor.max-restarts", "1"))
+        .role("spark-executor").maxRestarts());
+    assertEquals(2, loader.load(List.of(xml(dir, roles)), Map.of("spindle.role.{role}.max-restarts", "2"))
+        .role("spark-executor").maxRestarts(), "the template set by the user applies too");
+  }
 }

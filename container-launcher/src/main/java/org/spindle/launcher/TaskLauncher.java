@@ -111,8 +111,10 @@ public final class TaskLauncher {
         s.close();
       }
       List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
-          jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"));
-      LOG.info("task has {} GPU(s): TF Java native build option {}", role.gpus(), jvmOptions);
+          jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"),
+          UserProcess.taskClasspath(sysEnv), Path.of("").toAbsolutePath(),
+          System.getProperty("java.library.path", ""));
+      LOG.info("task has {} GPU(s): TF Java native options {}", role.gpus(), jvmOptions);
       Process process = UserProcess.start(role, childEnv, jvmOptions);
       child.set(process);
       if (stopRequested) {

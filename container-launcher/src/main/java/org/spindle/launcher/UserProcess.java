@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.spindle.conf.ContainerLogging;
 import org.spindle.conf.RoleSpec;
+import org.spindle.conf.SpindleEnv;
 
 /** Starts the role's command (bash -c) or main class (child JVM on the container classpath). */
 final class UserProcess {
@@ -46,20 +48,33 @@ final class UserProcess {
     // The child gets most of the container; the launcher itself uses under 100 MB of heap.
     cmd.add("-Xmx" + Math.max(64, (role.memoryMb() - 256) * 3 / 4) + "m");
     cmd.addAll(MODULE_OPTIONS);
+    // Spindle's own logging whatever the cluster's log4j.properties says; role java-opts may override it.
+    cmd.addAll(ContainerLogging.jvmOptions(env.getOrDefault("LOG_DIRS", ".").split(",")[0]));
+    // Natives other libraries extract (netty, snappy, zstd: unique temp names) stay in the container.
+    cmd.add("-Djava.io.tmpdir=" + env.getOrDefault("PWD", ".") + File.separator + "tmp");
     cmd.addAll(jvmOptions);
     if (!role.javaOpts().isBlank()) {
       cmd.addAll(List.of(role.javaOpts().trim().split("\\s+")));
     }
     cmd.add("-cp");
-    cmd.add(env.getOrDefault("CLASSPATH", System.getProperty("java.class.path")));
+    cmd.add(taskClasspath(env));
     cmd.add(role.mainClass());
     cmd.addAll(role.args());
     return cmd;
   }
 
+  /** The task process's classpath: SPINDLE_TASK_CLASSPATH, else the launcher's own. */
+  static String taskClasspath(Map<String, String> env) {
+    return env.getOrDefault(SpindleEnv.TASK_CLASSPATH,
+        env.getOrDefault("CLASSPATH", System.getProperty("java.class.path")));
+  }
+
   static Process start(RoleSpec role, Map<String, String> env, List<String> jvmOptions) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(commandLine(role, env, jvmOptions)).inheritIO();
     pb.environment().putAll(env);
+    // A command role that runs java itself sees the task classpath too.
+    pb.environment().put("CLASSPATH", taskClasspath(env));
+    java.nio.file.Files.createDirectories(java.nio.file.Path.of(env.getOrDefault("PWD", "."), "tmp"));
     return pb.start();
   }
 }

@@ -11,7 +11,8 @@ import org.spindle.conf.SpindleEnv;
 
 /**
  * Main class of the executor role: finds the application's Spark driver through the AM, waits
- * (bounded) until it listens, then runs Spark's own CoarseGrainedExecutorBackend against it.
+ * (bounded) until its scheduler endpoint answers, then runs Spark's own CoarseGrainedExecutorBackend
+ * against it.
  */
 public final class SparkExecutorMain {
   private static final Logger LOG = LoggerFactory.getLogger(SparkExecutorMain.class);
@@ -30,7 +31,7 @@ public final class SparkExecutorMain {
               && t.state().equals("REGISTERED") && t.ports().containsKey("task")).findFirst());
     }
     int port = driver.ports().get("task");
-    Waits.forPort(driver.host(), port, waitMs, "the Spark driver");
+    String driverUrl = "spark://CoarseGrainedScheduler@" + driver.host() + ":" + port;
     int index = Integer.parseInt(env.get(SpindleEnv.INDEX));
     int generation = Integer.parseInt(env.getOrDefault(SpindleEnv.GENERATION, "0"));
     String role = env.get(SpindleEnv.ROLE);
@@ -39,8 +40,11 @@ public final class SparkExecutorMain {
       cores = conf.integer(ConfigKeys.roleKey(role, ConfigKeys.ROLE_VCORES), 1);
     }
     String host = env.getOrDefault("NM_HOST", driver.host());
+    // The driver registers (through its launcher) before its SparkContext exists, and the port may still be
+    // the launcher's placeholder socket; Spark's own lookup tries 3 times at once and then fails the executor.
+    DriverEndpointProbe.await(driverUrl, host, waitMs);
     List<String> backendArgs = List.of(
-        "--driver-url", "spark://CoarseGrainedScheduler@" + driver.host() + ":" + port,
+        "--driver-url", driverUrl,
         "--executor-id", ExecutorPool.executorId(index, generation),
         "--hostname", host,
         "--cores", Integer.toString(cores),

@@ -1,8 +1,6 @@
 package org.spindle.spark;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -33,15 +31,5 @@ final class Waits {
       }
       Thread.sleep(everyMs);
     }
-  }
-
-  /** Until something accepts TCP connections on host:port. */
-  static void forPort(String host, int port, long timeoutMs, String what) throws TimeoutException, InterruptedException {
-    until(timeoutMs, 200, what + " to listen on " + host + ":" + port, () -> {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(host, port), 2000);
-        return Optional.of(Boolean.TRUE);
-      }
-    });
   }
 }

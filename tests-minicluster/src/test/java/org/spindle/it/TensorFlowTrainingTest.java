@@ -53,12 +53,13 @@ class TensorFlowTrainingTest {
     if (Files.exists(zip)) {
       return zip;
     }
+    Path tfLib = Path.of(System.getProperty("spindle.tensorflow.lib"));
     try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
-         java.util.stream.Stream<Path> jars = Files.list(Path.of(System.getProperty("spindle.tensorflow.lib")))) {
-      out.setLevel(0); // jars are compressed already
-      for (Path jar : jars.toList()) {
-        out.putNextEntry(new java.util.zip.ZipEntry(jar.getFileName().toString()));
-        Files.copy(jar, out);
+         java.util.stream.Stream<Path> files = Files.walk(tfLib)) {
+      out.setLevel(1); // the jars are compressed already; natives/ holds TF's unpacked shared libraries
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(tfLib.relativize(f).toString()));
+        Files.copy(f, out);
         out.closeEntry();
       }
     }
@@ -144,11 +145,8 @@ class TensorFlowTrainingTest {
   @Test
   void gpuWorkersLoadTheGpuBuildAndThePsTheCpuBuild() throws Exception {
     Path tfLib = Path.of(System.getProperty("spindle.tensorflow.lib"));
-    boolean gpuJar;
-    try (Stream<Path> files = Files.list(tfLib)) {
-      gpuJar = files.anyMatch(f -> f.getFileName().toString().endsWith("-linux-x86_64-gpu.jar"));
-    }
-    Assumptions.assumeTrue(gpuJar, "the TF archive " + tfLib + " has no GPU native jar (build with mvn -Pgpu)");
+    boolean gpuBuild = Files.isDirectory(tfLib.resolve("natives/org/tensorflow/internal/c_api/linux-x86_64-gpu"));
+    Assumptions.assumeTrue(gpuBuild, "the TF archive " + tfLib + " has no GPU native build (build with mvn -Pgpu)");
     Path lake = mini.work.resolve("lake-gpu-" + System.nanoTime());
     Map<String, String> keys = job(lake, mini.newRunsFile("gpu.report"), 60, 0, false);
     keys.put("spindle.role.worker.gpus", "1");

@@ -21,6 +21,7 @@ import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
 import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
+import org.spindle.conf.ContainerLogging;
 import org.spindle.conf.SpindleEnv;
 
 /** The pieces every Spindle container launch shares: staged files, classpath, java command, tokens. */
@@ -97,32 +98,62 @@ public final class ContainerSpecs {
         LocalResourceType.FILE, LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime());
   }
 
-  /** spindle.jar first, then the cluster's Hadoop (yarn.application.classpath), then extra entries. */
-  public static String classpath(Configuration conf, String extra, List<String> archives) {
+  /**
+   * The AM's and the launcher's classpath: spindle.jar first, then the cluster's configuration and
+   * Hadoop (yarn.application.classpath), then the extra entries. No runtime archive, no user jar: their
+   * logging jars would decide what these JVMs log, and neither JVM needs TensorFlow or Spark.
+   */
+  public static String classpath(Configuration conf, String extra) {
+    List<String> cp = new ArrayList<>();
+    cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
+    cp.add(Environment.PWD.$$());
+    addClusterAndExtra(cp, conf, extra);
+    return String.join(ApplicationConstants.CLASS_PATH_SEPARATOR, cp);
+  }
+
+  /**
+   * A task process's classpath: spindle.jar, the runtime archives and task-only entries, the user's
+   * jars, then the same cluster and extra entries as {@link #classpath}.
+   */
+  public static String taskClasspath(Configuration conf, String extra, String taskExtra, List<String> archives) {
     List<String> cp = new ArrayList<>();
     cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
     for (String a : archives) {
       cp.add(Environment.PWD.$$() + "/" + archiveName(a) + "/*");
     }
+    addEntries(cp, taskExtra);
     cp.add(Environment.PWD.$$());
     cp.add(Environment.PWD.$$() + "/" + USER_JARS_DIR + "/*");
+    addClusterAndExtra(cp, conf, extra);
+    return String.join(ApplicationConstants.CLASS_PATH_SEPARATOR, cp);
+  }
+
+  private static void addClusterAndExtra(List<String> cp, Configuration conf, String extra) {
     cp.add(Environment.HADOOP_CONF_DIR.$$());
     for (String e : conf.getTrimmedStrings(YarnConfiguration.YARN_APPLICATION_CLASSPATH,
         YarnConfiguration.DEFAULT_YARN_CROSS_PLATFORM_APPLICATION_CLASSPATH)) {
       cp.add(e);
     }
-    for (String e : extra.split("[:,]")) {
+    addEntries(cp, extra);
+  }
+
+  private static void addEntries(List<String> cp, String entries) {
+    for (String e : entries.split("[:,]")) {
       if (!e.isBlank()) {
         cp.add(e.trim());
       }
     }
-    return String.join(ApplicationConstants.CLASS_PATH_SEPARATOR, cp);
   }
 
-  /** A java command line with stdout/stderr redirected into the container's log dir. */
+  /**
+   * A java command line for a Spindle JVM (the AM or a task's launcher): Spindle's own logging
+   * configuration, stdout/stderr redirected into the container's log dir.
+   */
   public static List<String> javaCommand(String javaHome, int heapMb, String opts, String mainClass) {
     String java = javaHome.isEmpty() ? Environment.JAVA_HOME.$$() + "/bin/java" : javaHome + "/bin/java";
-    return List.of(java + " -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError " + opts + " " + mainClass
+    String logging = String.join(" ", ContainerLogging.jvmOptions(ApplicationConstants.LOG_DIR_EXPANSION_VAR));
+    return List.of(java + " -Xmx" + heapMb + "m -XX:+ExitOnOutOfMemoryError " + logging + " " + opts + " "
+        + mainClass
         + " 1>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout"
         + " 2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
   }
