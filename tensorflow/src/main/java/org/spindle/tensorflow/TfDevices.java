@@ -55,15 +55,15 @@ public final class TfDevices {
    * ({@code linux-x86_64} or {@code linux-x86_64-gpu}), or "unknown" before TF is loaded.
    */
   public static String nativeBuild() {
-    for (Map.Entry<String, String> lib : Loader.getLoadedLibraries().entrySet()) {
-      if (lib.getKey().contains("jnitensorflow") && lib.getValue() != null) {
-        Matcher m = PLATFORM_DIR.matcher(lib.getValue());
-        if (m.find()) {
-          return m.group(1);
-        }
-      }
-    }
-    return "unknown";
+    Matcher m = PLATFORM_DIR.matcher(nativeLibrary());
+    return m.find() ? m.group(1) : "unknown";
+  }
+
+  /** The path of the TF JNI library this JVM loaded, or "unknown" before TF is loaded. */
+  public static String nativeLibrary() {
+    return Loader.getLoadedLibraries().entrySet().stream()
+        .filter(lib -> lib.getKey().contains("jnitensorflow") && lib.getValue() != null)
+        .map(Map.Entry::getValue).findFirst().orElse("unknown");
   }
 
   private static final Pattern PLATFORM_DIR = Pattern.compile("/c_api/([^/]+)/[^/]*jnitensorflow");

@@ -100,7 +100,8 @@ public final class TfTaskMain {
     try {
       List<TfDevices.Device> devices = TfDevices.list();
       String build = TfDevices.nativeBuild();
-      LOG.info("TensorFlow native build {} sees {} device(s): {}", build, devices.size(), devices);
+      LOG.info("TensorFlow native build {} (loaded from {}) sees {} device(s): {}", build, TfDevices.nativeLibrary(),
+          devices.size(), devices);
       String granted = env.getOrDefault("CUDA_VISIBLE_DEVICES", env.getOrDefault("NVIDIA_VISIBLE_DEVICES", ""));
       if (!granted.isBlank() && TfDevices.gpus(devices) == 0) {
         if (build.endsWith("-gpu")) {
