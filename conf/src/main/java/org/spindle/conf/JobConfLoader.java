@@ -214,18 +214,14 @@ public final class JobConfLoader {
    */
   private static int maxRestarts(String role, int instances, Fields f) {
     Configuration conf = f.conf;
-    boolean explicit = setByUser(conf, ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAX_RESTARTS))
-        || setByUser(conf, ConfigKeys.roleTemplate(ConfigKeys.ROLE_MAX_RESTARTS));
-    if (!explicit && role.equals(conf.getTrimmed(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor"))) {
-      return Math.max(3, 2 * instances);
+    // spindle-default.xml leaves the template empty, so an explicit 0 still means 0 once the job XML is
+    // staged and parsed again by the AM and the launchers
+    boolean set = !conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAX_RESTARTS),
+        conf.getTrimmed(ConfigKeys.roleTemplate(ConfigKeys.ROLE_MAX_RESTARTS), "")).isEmpty();
+    if (set) {
+      return f.roleInt(role, ConfigKeys.ROLE_MAX_RESTARTS, 0);
     }
-    return f.roleInt(role, ConfigKeys.ROLE_MAX_RESTARTS, 0);
-  }
-
-  /** Whether a job XML or --conf set the key (not only spindle-default.xml). */
-  private static boolean setByUser(Configuration conf, String key) {
-    String[] sources = conf.getPropertySources(key);
-    return sources != null && Arrays.stream(sources).anyMatch(s -> !s.equals(KeyCatalog.DEFAULT_RESOURCE));
+    return role.equals(conf.getTrimmed(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor")) ? Math.max(3, 2 * instances) : 0;
   }
 
   /** With a Spark driver role, every feed role's tasks get the port named feed. */

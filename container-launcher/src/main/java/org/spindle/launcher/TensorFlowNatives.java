@@ -42,7 +42,9 @@ final class TensorFlowNatives {
     List<String> opts = new ArrayList<>();
     opts.add("-D" + PROPERTY + "=" + extension);
     opts.add("-Dorg.bytedeco.javacpp.cachedir=" + containerDir.resolve("javacpp-cache"));
-    nativesDir(taskClasspath, platform(classifier) + extension).ifPresent(dir -> {
+    // A GPU task whose archive lacks the GPU build loads the CPU build (TfTaskMain then says which fix applies).
+    nativesDir(taskClasspath, platform(classifier) + extension)
+        .or(() -> nativesDir(taskClasspath, platform(classifier))).ifPresent(dir -> {
       opts.add("-Dorg.bytedeco.javacpp.pathsFirst=true");
       opts.add("-Djava.library.path=" + dir + (libraryPath.isEmpty() ? "" : File.pathSeparator + libraryPath));
     });

@@ -59,6 +59,11 @@ class UserProcessTest {
     List<String> gpu = natives(1, "linux-x86_64-gpu", cp);
     assertTrue(gpu.contains("-Djava.library.path=" + runtime.resolve(TensorFlowNatives.NATIVES_DIR)
         .resolve("linux-x86_64-gpu") + ":/usr/lib"), gpu.toString());
+    // a GPU task whose archive has only the CPU build loads that one
+    Path cpuOnly = tmp.resolve("cpu-only");
+    Path cpuDir = Files.createDirectories(cpuOnly.resolve(TensorFlowNatives.NATIVES_DIR).resolve("linux-x86_64"));
+    Files.writeString(cpuDir.resolve("libjnitensorflow.so"), "");
+    assertTrue(natives(1, "linux-x86_64-gpu", cpuOnly + "/*").contains("-Djava.library.path=" + cpuDir + ":/usr/lib"));
     // an archive without unpacked natives: JavaCPP extracts into the container's cache, never the home's
     List<String> none = natives(0, "linux-x86_64", "/c/spindle.jar:/hadoop/*");
     assertTrue(none.contains("-Dorg.bytedeco.javacpp.cachedir=/c/javacpp-cache"), none.toString());

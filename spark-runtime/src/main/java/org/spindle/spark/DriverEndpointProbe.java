@@ -37,7 +37,7 @@ final class DriverEndpointProbe {
         try {
           rpc.setupEndpointRefByURI(driverUrl);
           return Optional.of(Boolean.TRUE);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's SparkException is checked, undeclared by Scala
           throw new java.io.IOException(rootMessage(e), e);
         }
       });

@@ -110,8 +110,8 @@ public final class TfTaskMain {
               + "node's LD_LIBRARY_PATH (TF's own log above names the library it could not load)", granted);
         } else {
           LOG.warn("this container was granted GPU(s) {} but TensorFlow sees none: set "
-              + "spindle.tensorflow.native-classifier to the GPU build (linux-x86_64-gpu) and put its native jar "
-              + "in the TensorFlow archive (mvn -Pgpu package)", granted);
+              + "spindle.tensorflow.native-classifier to the GPU build (linux-x86_64-gpu) and ship its natives "
+              + "in the TensorFlow archive (mvn -Pgpu package unpacks them into tensorflow-lib/natives)", granted);
         }
       }
     } catch (RuntimeException e) {

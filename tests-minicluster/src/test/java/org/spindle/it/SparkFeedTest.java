@@ -373,4 +373,63 @@ class SparkFeedTest {
     assertTrue(r.diagnostics().contains("cannot be fed to TensorFlow"), r.diagnostics());
   }
 
+  /**
+   * Executors that start long before the driver's scheduler endpoint exists: the driver's process is
+   * held back 25 s after its launcher registered (a slow node or image pull, injected from outside by
+   * running the driver as a command that sleeps, then starts SparkDriverMain). Executor 0 waits it out
+   * and registers with the same generation; executor 1 is killed with SIGKILL while waiting and is
+   * replaced (the executor role's default max-restarts). Every row still reaches the workers once.
+   */
+  @Test
+  void executorsStartedBeforeTheDriversSchedulerRegisterAndOneKilledAtStartIsReplaced() throws Exception {
+    Path reports = newReportsDir("reports-slow-driver");
+    Map<String, String> keys = job(reports);
+    keys.remove("spindle.role.spark-driver.main-class");
+    keys.put("spindle.role.spark-driver.command", "sleep 25 && exec \"$JAVA_HOME/bin/java\" -Xmx900m "
+        + String.join(" ", SPARK_JAVA_OPTIONS) + " -Dlog4j.configuration=spindle-container-log4j.properties "
+        + "-Dlog4j2.configurationFile=spindle-container-log4j2.properties org.spindle.spark.SparkDriverMain");
+    Submitter.Submitted s = startWithExamples(keys);
+    mini.amAddress(s);
+    String[] victim = new String[1];
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      TaskStatus e1 = mini.task(mini.jobStatus(s), "spark-executor", 1);
+      victim[0] = e1.getContainerId();
+      return e1.getState().equals("REGISTERED");
+    });
+    mini.kill9(victim[0]);
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      TaskStatus e1 = mini.task(mini.jobStatus(s), "spark-executor", 1);
+      return e1.getRestarts() == 1 && e1.getState().equals("REGISTERED");
+    });
+    TaskStatus e0 = mini.task(mini.jobStatus(s), "spark-executor", 0);
+    SubmitResult r = mini.await(s);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertEquals(0, e0.getRestarts(), "executor 0 waited for the driver instead of failing");
+    assertEveryRowOncePerEpoch(reports);
+    // Both executors registered with Spark after waiting for the scheduler endpoint (seconds, not at once).
+    List<Long> waits = new ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      for (Path f : files.filter(p -> p.toString().contains(s.appId().toString())
+          && p.getFileName().toString().equals("stderr")).toList()) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+            .compile("scheduler endpoint \\S+ answered after (\\d+) ms").matcher(Files.readString(f));
+        if (m.find()) {
+          waits.add(Long.parseLong(m.group(1)));
+        }
+      }
+    }
+    assertEquals(2, waits.size(), "executor 0 and executor 1's replacement found the driver: " + waits);
+    assertTrue(waits.stream().anyMatch(w -> w >= 5_000), "an executor waited for the slow driver: " + waits);
+  }
+
+  /** What a Spark JVM needs opened on Java 17 (the launcher gives main-class roles the same). */
+  private static final List<String> SPARK_JAVA_OPTIONS = List.of(
+      "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED", "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true");
 }

@@ -31,4 +31,33 @@ class ContainerSpecsTest {
     assertNotNull(task.getToken(new Text("hdfs")));
     assertTrue(AppSecret.fromCredentials(task).matches(secret.reveal()));
   }
+
+  @Test
+  void theAmAndLaunchersRunWithoutTheRuntimesWhichOnlyTheTasksGet() {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration(false);
+    conf.set("yarn.application.classpath", "/hadoop/etc,/hadoop/share/*");
+    java.util.List<String> archives = java.util.List.of("hdfs:///apps/tensorflow-lib.zip#tensorflow",
+        "hdfs:///apps/spark-lib.zip");
+    String am = ContainerSpecs.classpath(conf, "/extra/*");
+    String task = ContainerSpecs.taskClasspath(conf, "/extra/*", "/opt/tf-lib/*", archives);
+    String sep = org.apache.hadoop.yarn.api.ApplicationConstants.CLASS_PATH_SEPARATOR;
+    String pwd = org.apache.hadoop.yarn.api.ApplicationConstants.Environment.PWD.$$();
+    assertEquals(String.join(sep, pwd + "/spindle.jar", pwd, "{{HADOOP_CONF_DIR}}", "/hadoop/etc",
+        "/hadoop/share/*", "/extra/*"), am);
+    assertEquals(String.join(sep, pwd + "/spindle.jar", pwd + "/tensorflow/*", pwd + "/spark-lib/*", "/opt/tf-lib/*",
+        pwd, pwd + "/jars/*", "{{HADOOP_CONF_DIR}}", "/hadoop/etc", "/hadoop/share/*", "/extra/*"), task);
+  }
+
+  @Test
+  void spindleJvmsNameTheirOwnLoggingConfigurationAndTheContainerLogDir() {
+    String cmd = ContainerSpecs.javaCommand("", 256, "-Dx=1", "org.spindle.Main").get(0);
+    assertTrue(cmd.contains("-Dlog4j.configuration=spindle-container-log4j.properties"), cmd);
+    assertTrue(cmd.contains("-Dlog4j2.configurationFile=spindle-container-log4j2.properties"), cmd);
+    assertTrue(cmd.contains("-Dyarn.app.container.log.dir=<LOG_DIR>"), cmd);
+    assertTrue(cmd.endsWith("org.spindle.Main 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr"), cmd);
+    for (String resource : java.util.List.of("spindle-container-log4j.properties",
+        "spindle-container-log4j2.properties")) {
+      assertNotNull(ContainerSpecs.class.getClassLoader().getResource(resource), resource + " ships in spindle.jar");
+    }
+  }
 }

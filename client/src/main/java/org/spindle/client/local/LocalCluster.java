@@ -121,16 +121,10 @@ public final class LocalCluster implements AutoCloseable {
     try (OutputStream os = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
       cluster.getConfig().writeXml(os);
     }
-    Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
-        "log4j.rootLogger=INFO, stderr",
-        "log4j.appender.stderr=org.apache.log4j.ConsoleAppender",
-        "log4j.appender.stderr.Target=System.err",
-        "log4j.appender.stderr.layout=org.apache.log4j.PatternLayout",
-        "log4j.appender.stderr.layout.ConversionPattern=%d{HH:mm:ss.SSS} %-5p [%t] %c{1}: %m%n",
-        "log4j.logger.org.apache.hadoop=WARN",
-        "log4j.logger.org.apache.zookeeper=WARN",
-        "log4j.logger.org.apache.curator=WARN",
-        "log4j.logger.org.spindle.shaded=WARN", ""));
+    // A real cluster's log4j.properties (Hadoop's stock one) beside it: Spindle's JVMs must log the same.
+    try (java.io.InputStream in = LocalCluster.class.getResourceAsStream("cluster-log4j.properties")) {
+      Files.copy(in, confDir.resolve("log4j.properties"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   /**
