@@ -17,7 +17,8 @@ import org.spindle.client.SpindleCli;
 
 /**
  * The README's first command at a smaller size: `spindle run --local` (no --conf) runs the FM movie
- * recommender on its own embedded cluster, and the FM beats both baselines on the test set.
+ * recommender on its own embedded cluster, and the FM beats both baselines on the test set. The tasks
+ * run with an empty user.home, as on a fresh machine: JavaCPP's default cache would be cold there.
  */
 class RunLocalFmTest {
   @Test
@@ -37,9 +38,21 @@ class RunLocalFmTest {
     Path work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve(dir).toAbsolutePath();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int code;
+    // Every task JVM gets a user.home nothing was ever cached in (JavaCPP's default cache lives there):
+    // the first run on a fresh machine must not depend on it, nor leave anything in it.
+    Path coldHome = work.resolve("cold-home");
+    if (Files.exists(coldHome)) {
+      try (java.util.stream.Stream<Path> old = Files.walk(coldHome)) {
+        for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(coldHome);
     List<String> args = new ArrayList<>(List.of("run", "--local", "--work-dir",
         work.toString(), "--ratings", "60000", "--epochs", "20", "--conf",
-        "spindle.dist.jar=" + System.getProperty("spindle.dist.jar")));
+        "spindle.dist.jar=" + System.getProperty("spindle.dist.jar"), "--conf",
+        "spindle.role.{role}.java-opts=-Duser.home=" + coldHome));
     args.addAll(List.of(extra));
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
       code = SpindleCli.run(args.toArray(new String[0]), out, out);
@@ -47,6 +60,9 @@ class RunLocalFmTest {
     String printed = bytes.toString(StandardCharsets.UTF_8);
     Files.writeString(work.resolve("cli.out"), printed);
     assertEquals(0, code, printed);
+    try (java.util.stream.Stream<Path> left = Files.list(coldHome)) {
+      assertEquals(List.of(), left.toList(), "the tasks wrote into their user.home");
+    }
     double fmRmse = metric(printed, "FM", 1);
     double biasRmse = metric(printed, "user\\+item bias", 1);
     double meanRmse = metric(printed, "global mean", 1);
