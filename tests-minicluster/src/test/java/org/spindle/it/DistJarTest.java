@@ -30,6 +30,18 @@ class DistJarTest {
   }
 
   @Test
+  void javaDashJarRunLocalSaysWhatToRunInsteadOfFailingOnAMissingHadoopClass() throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", JAR.toString(), "run", "--local").redirectErrorStream(true).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("Hadoop's classes are not on the classpath") && out.contains("bin/spindle run --local")
+        && out.contains("yarn jar spindle.jar run"), out);
+    assertTrue(!out.contains("NoClassDefFoundError"), out);
+  }
+
+  @Test
   void grpcProtobufGuavaNettyAndZooKeeperAreRelocated() throws Exception {
     List<String> unrelocated = new ArrayList<>();
     try (JarFile jar = new JarFile(JAR.toFile())) {
