@@ -81,6 +81,9 @@ public final class ApplicationMaster {
     }
     ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(zkConnect, secret, appId, spec.zkSessionTimeoutMs()),
         appId);
+    if (embeddedZk != null) {
+      registry.lockDownRoot(secret); // only this application writes to the server it embeds
+    }
     registry.initAppNode();
 
     YarnClusterDriver driver = new YarnClusterDriver(conf, YarnClientFactories.defaultAmRm(),
@@ -123,6 +126,8 @@ public final class ApplicationMaster {
       writeHistory(conf, jobConf.get(org.spindle.conf.ConfigKeys.HISTORY_DIR, ""), appId, ui);
       // Let tasks see stop_requested on their next heartbeat before the server goes away.
       Thread.sleep(Math.min(2000, spec.heartbeatIntervalMs() * 2));
+      JobCleanup.run(conf, staging.toString(), jobConf.getTrimmed(org.spindle.conf.ConfigKeys.FEED_FILES_DIR, ""),
+          checkpointDir, appId, registry);
     } finally {
       ui.close();
       server.close();

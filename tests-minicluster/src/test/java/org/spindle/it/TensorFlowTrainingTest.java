@@ -111,8 +111,13 @@ class TensorFlowTrainingTest {
     Path models = mini.work.resolve("models-" + System.nanoTime());
     Map<String, String> keys = job(lake, report, 300, 0, true);
     keys.put("spindle.model.export-dir", models.toUri().toString());
+    // An upload a crashed chief never committed, left in the lake by an earlier run.
+    Path stale = Files.createDirectories(lake.resolve("_tmp").resolve("ckpt-000000000100-stale"));
+    Files.writeString(stale.resolve("model.index"), "partial");
     SubmitResult r = mini.await(start(keys));
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    // The AM removed uncommitted uploads when the job ended; committed checkpoints stay (checked below).
+    await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(lake.resolve("_tmp")));
     String json = Files.readString(report);
     float loss = Float.parseFloat(json.replaceAll("(?s).*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
     assertTrue(loss < 0.35f, "held-out loss " + loss + " should fall well below log(2)=0.69: " + json);

@@ -117,6 +117,16 @@ class YarnRuntimeTest {
       assertTrue(spec.contains("\"worker\":[") && spec.contains("\"ps\":["), spec);
       assertTrue(reg.zkExists(ZkRegistry.taskPath(job.appId().toString(), 0, "worker", 1)).getEphemeralOwner() != 0);
     }
+    // The ZooKeeper the AM embeds takes writes from this application only: no one else may squat in it.
+    try (CuratorFramework anonymous = org.apache.curator.framework.CuratorFrameworkFactory.newClient(zkConnect,
+        new org.apache.curator.retry.RetryOneTime(100))) {
+      anonymous.start();
+      assertTrue(anonymous.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS));
+      for (String squat : List.of("/squat", ZkRegistry.ROOT + "/application_0_0001")) {
+        assertThrows(org.apache.zookeeper.KeeperException.NoAuthException.class,
+            () -> anonymous.create().forPath(squat), squat);
+      }
+    }
 
     // spindle.jar is localized once per node for the application, not once per container.
     long jarCopies;
@@ -130,6 +140,9 @@ class YarnRuntimeTest {
     Files.createFile(done);
     SubmitResult r = mini.await(job);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    // Nothing of the job is left in its staging directory (spindle.jar, job XML) once the AM has ended it.
+    Path staging = Path.of(System.getProperty("user.home"), ".spindle", "staging", job.appId().toString());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(staging));
     String clientLog = Files.readString(mini.work.resolve("client.log"));
     assertTrue(clientLog.contains("tasks: ps 1 REGISTERED | spark-executor 2 REGISTERED | worker 2 REGISTERED"),
         "the client prints a progress line per change");

@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
@@ -35,6 +35,7 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   private final CuratorFramework zk;
   private final String appPath;
+  private final List<PersistentNode> taskNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ZkRegistry(CuratorFramework zk, String appId) {
     this.zk = zk;
@@ -112,21 +113,38 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   /**
    * Writes a task's ephemeral node, replacing a node left by an earlier generation whose session
-   * has not expired yet, so peers watching the path see the new endpoint at once.
+   * has not expired yet, so peers watching the path see the new endpoint at once. The node is kept
+   * by Curator's PersistentNode: when ZooKeeper expires this client's session (a long GC pause, a
+   * network partition), the node is written again under the new session.
    */
   public void registerTask(int attempt, String role, int index, String endpointJson) throws Exception {
     String path = appPath + "/attempt-" + attempt + "/" + role + "/" + index;
     byte[] data = endpointJson.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < 3; i++) {
-      try {
-        zk.delete().quietly().forPath(path);
-        zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, data);
-        return;
-      } catch (KeeperException.NodeExistsException e) {
-        LOG.debug("{} re-created concurrently, retrying", path);
-      }
+    zk.delete().quietly().forPath(path);
+    PersistentNode node = new PersistentNode(zk, CreateMode.EPHEMERAL, false, path, data);
+    node.start();
+    if (!node.waitForInitialCreate(30, TimeUnit.SECONDS)) {
+      node.close();
+      throw new IllegalStateException("could not register " + path + " in ZooKeeper within 30 s");
     }
-    throw new IllegalStateException("could not register " + path);
+    taskNodes.add(node);
+  }
+
+  /**
+   * For the ZooKeeper the AM embeds: "/" and "/spindle" become readable by anyone but writable only
+   * with this application's digest, so no other client can create nodes in this application's server.
+   */
+  public void lockDownRoot(AppSecret secret) throws Exception {
+    List<ACL> acl = List.of(new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE),
+        new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
+    zk.create().orSetData().forPath(ROOT, new byte[0]);
+    zk.setACL().withACL(new java.util.ArrayList<>(acl)).forPath(ROOT);
+    zk.setACL().withACL(new java.util.ArrayList<>(acl)).forPath("/");
+  }
+
+  /** Deletes the application's subtree (when the job has ended for good). */
+  public void deleteAppTree() throws Exception {
+    zk.delete().quietly().deletingChildrenIfNeeded().forPath(appPath);
   }
 
   public byte[] read(String path) throws Exception {
@@ -140,6 +158,13 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   @Override
   public void close() {
+    for (PersistentNode node : taskNodes) {
+      try {
+        node.close();
+      } catch (java.io.IOException e) {
+        LOG.debug("closing {}: {}", node.getActualPath(), e.toString());
+      }
+    }
     zk.close();
   }
 }

@@ -95,4 +95,63 @@ class ZkRegistryTest {
       }
     }
   }
+
+  /**
+   * ZooKeeper expires a task's session (injected from outside: a second handle on the same session id
+   * and password closes it, as a server does after a long GC pause or a partition): the task's
+   * ephemeral node goes away with it and comes back under the task's new session.
+   */
+  @Test
+  void aTasksNodeComesBackAfterZooKeeperExpiresItsSession() throws Exception {
+    AppSecret secret = AppSecret.generate();
+    String app = "application_1_0003";
+    String path = ZkRegistry.taskPath(app, 0, "worker", 0);
+    try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
+      am.initAppNode();
+      CuratorFramework taskConn = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000);
+      try (ZkRegistry task = new ZkRegistry(taskConn, app)) {
+        task.registerTask(0, "worker", 0, "{\"generation\":0}");
+        long before = am.zkExists(path).getEphemeralOwner();
+        org.apache.zookeeper.ZooKeeper handle = taskConn.getZookeeperClient().getZooKeeper();
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        org.apache.zookeeper.ZooKeeper killer = new org.apache.zookeeper.ZooKeeper(zk.getConnectString(), 10_000,
+            e -> {
+              if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+              }
+            }, handle.getSessionId(), handle.getSessionPasswd());
+        assertTrue(connected.await(10, TimeUnit.SECONDS));
+        killer.close(); // ends the session on the server: its ephemeral nodes are deleted
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+          Stat st = am.zkExists(path);
+          return st != null && st.getEphemeralOwner() != before;
+        });
+        assertEquals("{\"generation\":0}", new String(am.read(path), StandardCharsets.UTF_8));
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> am.zkExists(path) == null);
+    }
+  }
+
+  @Test
+  void theEmbeddedServersRootAndSpindleNodeAreClosedToOthersAndTheAppTreeIsDeletedAtTheEnd() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("zk");
+    try (EmbeddedZooKeeper server = EmbeddedZooKeeper.start(dir)) {
+      AppSecret secret = AppSecret.generate();
+      String connect = "localhost:" + server.port();
+      try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(connect, secret, "app_y", 10_000), "app_y");
+           CuratorFramework anonymous = CuratorFrameworkFactory.newClient(connect, new RetryOneTime(100))) {
+        am.lockDownRoot(secret);
+        am.initAppNode();
+        am.specChanged(new ClusterSpec(0, List.of()));
+        anonymous.start();
+        assertTrue(anonymous.blockUntilConnected(10, TimeUnit.SECONDS));
+        assertThrows(KeeperException.NoAuthException.class, () -> anonymous.create().forPath("/squat"));
+        assertThrows(KeeperException.NoAuthException.class,
+            () -> anonymous.create().forPath(ZkRegistry.ROOT + "/application_next"));
+        assertTrue(anonymous.checkExists().forPath(ZkRegistry.ROOT) != null, "anyone may still read");
+        am.deleteAppTree();
+        assertEquals(null, am.zkExists(am.appPath()));
+      }
+    }
+  }
 }
