@@ -50,6 +50,8 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   private final Map<TaskRef, Task> tasks = new LinkedHashMap<>();
   private final Map<ContainerId, TaskRef> containerOwners = new HashMap<>();
   private final Set<ContainerId> stoppedByUs = new HashSet<>();
+  /** Containers whose task stopped heartbeating, while their NodeManager is asked about them. */
+  private final Map<ContainerId, TaskRef> silent = new HashMap<>();
   private final GangBarrier barrier = new GangBarrier();
   private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
   private int gangAttempt;
@@ -135,12 +137,13 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         fail("job exceeded " + ConfigKeys.APP_TIMEOUT + "=" + spec.timeoutMs() / 1000 + "s and was stopped");
         return;
       }
-      long hbLimit = spec.heartbeatIntervalMs() * spec.maxMissedHeartbeats();
       for (Task t : List.copyOf(tasks.values())) {
-        if (t.state() == TaskState.REGISTERED && now - t.lastHeartbeatMs() > hbLimit) {
-          stopContainerOf(t);
-          appFailure(t, "missed " + spec.maxMissedHeartbeats() + " heartbeats (no heartbeat for "
-              + (now - t.lastHeartbeatMs()) / 1000 + "s)");
+        if (isSilent(t, now) && !silent.containsKey(t.containerId())) {
+          // A hung task and a lost node look the same from here: its NodeManager tells them apart.
+          silent.put(t.containerId(), t.ref());
+          LOG.warn("task {} {}; asking NodeManager {} about container {}", t.ref(), silence(t, now), t.nodeId(),
+              t.containerId());
+          driver.queryContainer(t.containerId(), t.nodeId());
         }
       }
       checkAllocationTimeout(now);
@@ -148,6 +151,45 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         LOG.warn("gang barrier timed out; not registered: {}", JobDiagnostics.missingFromGang(tasks.values(), this::isGang));
       }
       checkDone();
+    });
+  }
+
+  /** The NodeManager still runs the silent task's container: the task hung, which is its own failure. */
+  @Override
+  public void onContainerStatus(ContainerId id, org.apache.hadoop.yarn.api.records.ContainerState state) {
+    run(() -> silentTask(id).ifPresent(t -> {
+      if (state == org.apache.hadoop.yarn.api.records.ContainerState.COMPLETE) {
+        return; // the RM reports the exit, and the classifier decides
+      }
+      String why = silence(t, clock.millis()) + " while NodeManager " + t.nodeId() + " reports its container "
+          + state + ": the task hung";
+      stopContainerOf(t);
+      appFailure(t, why);
+      checkDone();
+    }));
+  }
+
+  /** The silent task's NodeManager does not answer either: the node is gone, which is not the task's fault. */
+  @Override
+  public void onContainerStatusError(ContainerId id, Throwable error) {
+    run(() -> silentTask(id).ifPresent(t -> nodeLost(t, silence(t, clock.millis()) + " and NodeManager "
+        + t.nodeId() + " does not answer (" + error.getMessage() + "): node presumed lost")));
+  }
+
+  /** Tasks on a node the RM reports lost, decommissioned, shut down or unhealthy run elsewhere, uncounted. */
+  @Override
+  public void onNodesUpdated(List<org.apache.hadoop.yarn.api.records.NodeReport> nodes) {
+    run(() -> {
+      for (org.apache.hadoop.yarn.api.records.NodeReport n : nodes) {
+        if (!n.getNodeState().isUnusable()) {
+          continue;
+        }
+        for (Task t : List.copyOf(tasks.values())) {
+          if (t.state().hasContainer() && n.getNodeId().equals(t.nodeId())) {
+            nodeLost(t, "node " + n.getNodeId() + " is " + n.getNodeState());
+          }
+        }
+      }
     });
   }
 
@@ -179,6 +221,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         return true; // stale task: ask it to stop
       }
       t.heartbeat(clock.millis());
+      silent.remove(t.containerId()); // it was only slow (a long GC pause): no verdict
       return outcome.isDone();
     });
   }
@@ -378,6 +421,31 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
       }
     }
     barrier.supersede(gangAttempt);
+  }
+
+  /** A task whose node is gone: stop what may be left of its container and run it elsewhere, uncounted. */
+  private void nodeLost(Task t, String why) {
+    LOG.warn("task {}: {}; restarting it elsewhere without counting it against {}", t.ref(), why,
+        ConfigKeys.roleKey(t.role(), ConfigKeys.ROLE_MAX_RESTARTS));
+    t.lastDiagnostics(why);
+    stopContainerOf(t);
+    restart(t, ExitKind.NODE_LOST, why);
+    checkDone();
+  }
+
+  private boolean isSilent(Task t, long now) {
+    return t.state() == TaskState.REGISTERED && now - t.lastHeartbeatMs() > spec.heartbeatIntervalMs() * spec.maxMissedHeartbeats();
+  }
+
+  private String silence(Task t, long now) {
+    return "missed " + spec.maxMissedHeartbeats() + " heartbeats (none for " + (now - t.lastHeartbeatMs()) / 1000 + "s)";
+  }
+
+  /** The task a NodeManager answer is about, if it is still current and still silent. */
+  private Optional<Task> silentTask(ContainerId id) {
+    TaskRef ref = silent.remove(id);
+    Task t = ref == null ? null : tasks.get(ref);
+    return t != null && id.equals(t.containerId()) && isSilent(t, clock.millis()) ? Optional.of(t) : Optional.empty();
   }
 
   private void stopContainerOf(Task t) {

@@ -26,6 +26,7 @@ final class FakeClusterDriver implements ClusterDriver {
   final Map<String, Integer> outstanding = new HashMap<>();
   final List<ContainerId> released = new ArrayList<>();
   final List<ContainerId> stopped = new ArrayList<>();
+  final List<ContainerId> queried = new ArrayList<>();
   final Map<ContainerId, ContainerLaunchContext> started = new HashMap<>();
   final Map<String, ResourceProfiles.Profile> profiles = new HashMap<>();
   FinalApplicationStatus finalStatus;
@@ -56,6 +57,11 @@ final class FakeClusterDriver implements ClusterDriver {
   @Override
   public void stopContainer(ContainerId id, NodeId nodeId) {
     stopped.add(id);
+  }
+
+  @Override
+  public void queryContainer(ContainerId id, NodeId nodeId) {
+    queried.add(id);
   }
 
   @Override

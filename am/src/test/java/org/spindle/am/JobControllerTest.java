@@ -277,8 +277,8 @@ class JobControllerTest {
     assertTrue(controller.heartbeat(new TaskRef("worker", 0), 0, 0).join(), "stale task is told to stop");
   }
 
-  @Test
-  void missedHeartbeatsCountAsAnApplicationFailure() {
+  /** Worker 1 stops heartbeating; the others keep going. Returns worker 1's container. */
+  private Container silenceWorkerOne() {
     start(Map.of("spindle.task.heartbeat-interval", "1s", "spindle.task.max-missed-heartbeats", "3",
         "spindle.role.worker.max-restarts", "1"));
     Map<TaskRef, Container> c = allocateAll();
@@ -291,11 +291,65 @@ class JobControllerTest {
     }
     clock.advance(1500);
     controller.tick();
+    return c.get(new TaskRef("worker", 1));
+  }
+
+  @Test
+  void aSilentTaskWhoseNodeManagerStillRunsItHungAndCountsAsAnApplicationFailure() {
+    Container w1c = silenceWorkerOne();
+    assertEquals(List.of(w1c.getId()), driver.queried, "the AM asks the NodeManager before judging");
+    assertEquals("REGISTERED", task("worker", 1).state());
+    controller.tick();
+    assertEquals(1, driver.queried.size(), "one question per silence");
+    controller.onContainerStatus(w1c.getId(), org.apache.hadoop.yarn.api.records.ContainerState.RUNNING);
     TaskView w1 = task("worker", 1);
     assertEquals(1, w1.restarts());
     assertEquals("REQUESTED", w1.state());
-    assertTrue(driver.stopped.contains(c.get(new TaskRef("worker", 1)).getId()));
+    assertTrue(driver.stopped.contains(w1c.getId()));
     assertEquals("REGISTERED", task("worker", 0).state());
+  }
+
+  @Test
+  void aSilentTaskWhoseNodeManagerDoesNotAnswerLostItsNodeAndRestartsUncounted() {
+    Container w1c = silenceWorkerOne();
+    controller.onContainerStatusError(w1c.getId(), new java.net.ConnectException("Connection refused"));
+    TaskView w1 = task("worker", 1);
+    assertEquals(0, w1.restarts(), "a lost node is not the task's fault");
+    assertEquals(1, w1.generation());
+    assertEquals("REQUESTED", w1.state());
+    assertEquals(1, driver.outstanding("worker"));
+    assertNull(driver.finalStatus);
+  }
+
+  @Test
+  void aTaskThatHeartbeatsAgainBeforeTheAnswerIsLeftAlone() {
+    Container w1c = silenceWorkerOne();
+    controller.heartbeat(new TaskRef("worker", 1), 0, 0).join();
+    controller.onContainerStatus(w1c.getId(), org.apache.hadoop.yarn.api.records.ContainerState.RUNNING);
+    assertEquals("REGISTERED", task("worker", 1).state());
+    assertEquals(0, task("worker", 1).restarts());
+  }
+
+  @Test
+  void tasksOnANodeTheRmReportsLostRunElsewhereWithMaxRestartsZero() {
+    start(Map.of());
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    Container w0 = c.get(new TaskRef("worker", 0));
+    List<TaskRef> onNode = c.entrySet().stream().filter(e -> e.getValue().getNodeId().equals(w0.getNodeId()))
+        .map(Map.Entry::getKey).toList();
+    controller.onNodesUpdated(List.of(org.apache.hadoop.yarn.api.records.NodeReport.newInstance(w0.getNodeId(),
+        org.apache.hadoop.yarn.api.records.NodeState.LOST, "x:8042", "/rack", null, null, 0, "lost", 0L)));
+    for (TaskRef ref : onNode) {
+      TaskView t = task(ref.role(), ref.index());
+      assertEquals("REQUESTED", t.state(), ref.toString());
+      assertEquals(0, t.restarts(), ref.toString());
+    }
+    assertNull(driver.finalStatus, "max-restarts=0, and the job goes on");
+    // The RM's own report of the container's end is then ignored, not counted.
+    controller.onCompleted(List.of(FakeClusterDriver.exit(w0.getId(), -100)));
+    assertEquals(0, task("worker", 0).restarts());
+    assertNull(driver.finalStatus);
   }
 
   @Test

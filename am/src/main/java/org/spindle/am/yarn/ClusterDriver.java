@@ -25,6 +25,9 @@ public interface ClusterDriver {
 
   void stopContainer(ContainerId id, NodeId nodeId);
 
+  /** Asks the container's NodeManager for its state; the answer arrives as a {@link ClusterEvents} call. */
+  void queryContainer(ContainerId id, NodeId nodeId);
+
   /** Unregisters from the RM with the final status. */
   void finish(FinalApplicationStatus status, String diagnostics);
 }

@@ -1,6 +1,8 @@
 package org.spindle.am.yarn;
 
 import java.util.List;
+import org.apache.hadoop.yarn.api.records.ContainerState;
+import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
@@ -16,4 +18,13 @@ public interface ClusterEvents {
   void onStartFailed(ContainerId id, Throwable error);
 
   void onFatalError(Throwable error);
+
+  /** The RM's reports of nodes whose state changed (lost, decommissioned, unhealthy, back). */
+  void onNodesUpdated(List<NodeReport> nodes);
+
+  /** A NodeManager's answer to {@link ClusterDriver#queryContainer}. */
+  void onContainerStatus(ContainerId id, ContainerState state);
+
+  /** The NodeManager could not be asked about the container (unreachable, or it no longer knows it). */
+  void onContainerStatusError(ContainerId id, Throwable error);
 }

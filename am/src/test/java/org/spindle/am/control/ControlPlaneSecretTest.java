@@ -45,6 +45,7 @@ class ControlPlaneSecretTest {
       public void releaseContainer(ContainerId id) { }
       public void startContainer(org.apache.hadoop.yarn.api.records.Container c, ContainerLaunchContext x) { }
       public void stopContainer(ContainerId id, NodeId n) { }
+      public void queryContainer(ContainerId id, NodeId n) { }
       public void finish(FinalApplicationStatus s, String d) { }
     };
     state = Executors.newSingleThreadExecutor();

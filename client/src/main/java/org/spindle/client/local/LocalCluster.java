@@ -90,6 +90,9 @@ public final class LocalCluster implements AutoCloseable {
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, NODE_MEMORY_MB);
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_VCORES, NODE_VCORES);
     conf.setInt(YarnConfiguration.NM_PMEM_MB, NODE_MEMORY_MB);
+    // MiniYARNCluster gives its own NodeManagers 4096 MB unless told otherwise (measured: the two CPU
+    // nodes reported <memory:4096> while the GPU node had 8192).
+    conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, NODE_MEMORY_MB);
     conf.setInt(YarnConfiguration.NM_VCORES, NODE_VCORES);
     conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
     conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
