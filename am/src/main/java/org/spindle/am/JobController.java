@@ -52,6 +52,11 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   private final Set<ContainerId> stoppedByUs = new HashSet<>();
   /** Containers whose task stopped heartbeating, while their NodeManager is asked about them. */
   private final Map<ContainerId, TaskRef> silent = new HashMap<>();
+  private final NodeFailures nodeFailures;
+  /** A gang task's failure, held while the other gang tasks' NodeManagers are asked whether one is gone. */
+  private PendingGangFailure pendingGang;
+
+  private record PendingGangFailure(TaskRef cause, String reason, int attempt, Set<ContainerId> waiting) {}
   private final GangBarrier barrier = new GangBarrier();
   private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
   private int gangAttempt;
@@ -62,6 +67,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
                        SpecListener specListener, Clock clock, Executor stateThread) {
     this.spec = spec;
     this.profiles = new ResourceProfiles(spec);
+    this.nodeFailures = new NodeFailures(spec.nodeMaxFailures());
     this.driver = driver;
     this.launchContexts = launchContexts;
     this.specListener = specListener;
@@ -157,6 +163,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   /** The NodeManager still runs the silent task's container: the task hung, which is its own failure. */
   @Override
   public void onContainerStatus(ContainerId id, org.apache.hadoop.yarn.api.records.ContainerState state) {
+    run(() -> gangPeerAnswered(id));
     run(() -> silentTask(id).ifPresent(t -> {
       if (state == org.apache.hadoop.yarn.api.records.ContainerState.COMPLETE) {
         return; // the RM reports the exit, and the classifier decides
@@ -172,8 +179,12 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   /** The silent task's NodeManager does not answer either: the node is gone, which is not the task's fault. */
   @Override
   public void onContainerStatusError(ContainerId id, Throwable error) {
-    run(() -> silentTask(id).ifPresent(t -> nodeLost(t, silence(t, clock.millis()) + " and NodeManager "
-        + t.nodeId() + " does not answer (" + error.getMessage() + "): node presumed lost")));
+    run(() -> {
+      if (!gangPeerLost(id, error)) {
+        silentTask(id).ifPresent(t -> nodeLost(t, silence(t, clock.millis()) + " and NodeManager "
+            + t.nodeId() + " does not answer (" + error.getMessage() + "): node presumed lost"));
+      }
+    });
   }
 
   /** Tasks on a node the RM reports lost, decommissioned, shut down or unhealthy run elsewhere, uncounted. */
@@ -367,13 +378,76 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     switch (c.kind()) {
       case SUCCEEDED -> t.transition(TaskState.SUCCEEDED, clock.millis(), c.reason());
       case KILLED_BY_AM -> { }
-      case APP_FAILURE -> appFailure(t, c.reason() + diagnosticsOf(t));
+      case APP_FAILURE -> gangAwareFailure(t, c.reason() + diagnosticsOf(t));
       default -> restart(t, c.kind(), c.reason());
     }
   }
 
+  /**
+   * In a gang, one member's lost node makes the others fail too (their collectives or PS connections
+   * break), often before the AM notices the node. So a gang member's failure is counted only after
+   * the NodeManagers of the other members have answered; if one of them does not, its node is the
+   * cause and the gang restarts uncounted.
+   */
+  private void gangAwareFailure(Task t, String reason) {
+    if (spec.restartMode() != RestartMode.GANG || !isGang(t)) {
+      appFailure(t, reason);
+      return;
+    }
+    if (pendingGang != null && pendingGang.attempt() == gangAttempt) {
+      LOG.info("task {} failed too ({}); the gang's fate is being decided", t.ref(), reason);
+      return;
+    }
+    Set<ContainerId> peers = tasks.values().stream()
+        .filter(p -> isGang(p) && p != t && p.state().hasContainer() && p.containerId() != null && p.nodeId() != null)
+        .map(Task::containerId).collect(Collectors.toCollection(HashSet::new));
+    if (peers.isEmpty()) {
+      appFailure(t, reason);
+      return;
+    }
+    pendingGang = new PendingGangFailure(t.ref(), reason, gangAttempt, peers);
+    LOG.info("task {} failed ({}); asking the NodeManagers of {} other gang task(s) before counting it", t.ref(),
+        reason, peers.size());
+    for (Task p : tasks.values()) {
+      if (peers.contains(p.containerId())) {
+        driver.queryContainer(p.containerId(), p.nodeId());
+      }
+    }
+  }
+
+  /** A NodeManager answered about a gang peer: when none is left to answer, the held failure counts. */
+  private void gangPeerAnswered(ContainerId id) {
+    if (pendingGang == null || !pendingGang.waiting().remove(id) || !pendingGang.waiting().isEmpty()) {
+      return;
+    }
+    PendingGangFailure p = pendingGang;
+    pendingGang = null;
+    Task cause = tasks.get(p.cause());
+    if (p.attempt() == gangAttempt && cause != null && !cause.state().isTerminal()) {
+      appFailure(cause, p.reason());
+    }
+  }
+
+  /** A gang peer's NodeManager does not answer: that node is why the gang failed, not the task. */
+  private boolean gangPeerLost(ContainerId id, Throwable error) {
+    if (pendingGang == null || !pendingGang.waiting().contains(id) || pendingGang.attempt() != gangAttempt) {
+      return false;
+    }
+    PendingGangFailure p = pendingGang;
+    pendingGang = null;
+    Optional<Task> lost = tasks.values().stream().filter(x -> id.equals(x.containerId())).findFirst();
+    if (lost.isPresent()) {
+      nodeLost(lost.get(), "NodeManager " + lost.get().nodeId() + " does not answer (" + error.getMessage()
+          + "): node presumed lost; task " + p.cause() + " failed as a consequence: " + p.reason());
+    } else {
+      Optional.ofNullable(tasks.get(p.cause())).ifPresent(cause -> appFailure(cause, p.reason()));
+    }
+    return true;
+  }
+
   /** A failure that is the task's fault: count it, then restart or fail the job. */
   private void appFailure(Task t, String reason) {
+    countNodeFailure(t);
     t.countRestart();
     int max = spec.role(t.role()).maxRestarts();
     if (t.restarts() > max) {
@@ -404,6 +478,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
 
   private void restartGang(Task cause, ExitKind kind, String reason) {
     gangAttempt++;
+    pendingGang = null;
     LOG.warn("gang restart: task {} {} ({}); starting attempt {}", cause.ref(), kind, reason, gangAttempt);
     publishedSpec = null;
     for (Task t : tasks.values()) {
@@ -428,9 +503,20 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     LOG.warn("task {}: {}; restarting it elsewhere without counting it against {}", t.ref(), why,
         ConfigKeys.roleKey(t.role(), ConfigKeys.ROLE_MAX_RESTARTS));
     t.lastDiagnostics(why);
+    countNodeFailure(t);
     stopContainerOf(t);
     restart(t, ExitKind.NODE_LOST, why);
     checkDone();
+  }
+
+  /** Per-node failure counts decide which nodes YARN is asked to avoid (spindle.node.max-failures). */
+  private void countNodeFailure(Task t) {
+    String host = t.nodeId() == null ? null : t.nodeId().getHost();
+    nodeFailures.record(host, driver.clusterNodes()).ifPresent(h -> {
+      LOG.warn("node {} had {} task failure(s) ({}={}): asking YARN for no more containers there", h,
+          nodeFailures.failures(h), ConfigKeys.NODE_MAX_FAILURES, spec.nodeMaxFailures());
+      driver.avoidNodes(List.of(h));
+    });
   }
 
   private boolean isSilent(Task t, long now) {

@@ -64,6 +64,19 @@ final class FakeClusterDriver implements ClusterDriver {
     queried.add(id);
   }
 
+  final List<String> avoided = new ArrayList<>();
+  int clusterNodes = 3;
+
+  @Override
+  public void avoidNodes(List<String> hosts) {
+    avoided.addAll(hosts);
+  }
+
+  @Override
+  public int clusterNodes() {
+    return clusterNodes;
+  }
+
   @Override
   public void finish(FinalApplicationStatus status, String diagnostics) {
     finalStatus = status;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
@@ -186,6 +187,7 @@ class JobControllerTest {
     Map<TaskRef, Container> c = allocateAll();
     registerAll();
     controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 137)));
+    peersStillRun();
     // the gang restart stopped the others; their exits (143) must not count
     controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 143),
         FakeClusterDriver.exit(c.get(new TaskRef("ps", 0)).getId(), 143)));
@@ -200,6 +202,8 @@ class JobControllerTest {
     Map<TaskRef, Container> c = allocateAll();
     CompletableFuture<ClusterSpec> stale = controller.awaitClusterSpec(new TaskRef("ps", 0), 0);
     controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 137)));
+    assertEquals(0, status().gangAttempt(), "held until the other gang tasks' NodeManagers answer");
+    peersStillRun();
     assertEquals(1, status().gangAttempt());
     assertTrue(driver.stopped.containsAll(List.of(c.get(new TaskRef("worker", 0)).getId(),
         c.get(new TaskRef("ps", 0)).getId())));
@@ -396,5 +400,61 @@ class JobControllerTest {
     assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus);
     assertTrue(driver.finalDiagnostics.contains("requested gpu=3"));
     assertTrue(driver.finalDiagnostics.contains("worker <1024 MB, 2 vcores, 1 gpu>"), driver.finalDiagnostics);
+  }
+
+  @Test
+  void aNodeWithMaxFailuresTaskFailuresIsAvoidedWithinTheClustersBound() {
+    start(Map.of("spindle.node.max-failures", "1", "spindle.role.worker.max-restarts", "5"));
+    driver.clusterNodes = 3; // a third: one node may be avoided
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    Container w1 = c.get(new TaskRef("worker", 1));
+    controller.onCompleted(List.of(FakeClusterDriver.exit(w1.getId(), 1)));
+    assertEquals(List.of(w1.getNodeId().getHost()), driver.avoided);
+    // the replacement fails on another node: the bound keeps that one in use
+    Container again = driver.container("worker");
+    assertFalse(again.getNodeId().getHost().equals(w1.getNodeId().getHost()), "the replacement is elsewhere");
+    controller.onAllocated(List.of(again));
+    controller.onCompleted(List.of(FakeClusterDriver.exit(again.getId(), 1)));
+    assertEquals(1, driver.avoided.size(), driver.avoided.toString());
+    assertEquals(2, task("worker", 1).restarts());
+  }
+
+  /** Every NodeManager the AM asked answers that its container still runs. */
+  private void peersStillRun() {
+    for (ContainerId id : List.copyOf(driver.queried)) {
+      controller.onContainerStatus(id, org.apache.hadoop.yarn.api.records.ContainerState.RUNNING);
+    }
+    driver.queried.clear();
+  }
+
+  @Test
+  void aGangTaskThatFailsBecauseAPeersNodeIsGoneIsNotCounted() {
+    start(Map.of("spindle.app.restart-mode", "gang"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    // worker 1's node dies; worker 0's collective breaks and it exits 1 before the AM notices the node
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 1)));
+    assertTrue(driver.queried.containsAll(List.of(c.get(new TaskRef("worker", 1)).getId(),
+        c.get(new TaskRef("ps", 0)).getId())), driver.queried.toString());
+    controller.onContainerStatus(c.get(new TaskRef("ps", 0)).getId(),
+        org.apache.hadoop.yarn.api.records.ContainerState.RUNNING);
+    controller.onContainerStatusError(c.get(new TaskRef("worker", 1)).getId(),
+        new java.net.ConnectException("Connection refused"));
+    assertEquals(1, status().gangAttempt());
+    assertEquals(0, task("worker", 0).restarts(), "max-restarts=0 and the job goes on");
+    assertEquals(0, task("worker", 1).restarts());
+    assertNull(driver.finalStatus);
+  }
+
+  @Test
+  void aGangTaskThatFailsWhileEveryPeersNodeAnswersIsCounted() {
+    start(Map.of("spindle.app.restart-mode", "gang"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 0)).getId(), 1)));
+    assertNull(driver.finalStatus);
+    peersStillRun();
+    assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus, "max-restarts=0: counted, the job fails");
   }
 }

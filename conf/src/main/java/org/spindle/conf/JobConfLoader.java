@@ -116,6 +116,7 @@ public final class JobConfLoader {
         f.duration(ConfigKeys.ALLOCATION_TIMEOUT),
         Math.max(1, f.duration(ConfigKeys.TASK_HEARTBEAT_INTERVAL)),
         f.intAtLeast(ConfigKeys.TASK_MAX_MISSED_HEARTBEATS, 1),
+        f.intAtLeast(ConfigKeys.NODE_MAX_FAILURES, 0),
         f.duration(ConfigKeys.TASK_REGISTRATION_TIMEOUT),
         conf.getTrimmed(ConfigKeys.ZK_CONNECT, ""),
         Math.max(1000, f.duration(ConfigKeys.ZK_SESSION_TIMEOUT)),

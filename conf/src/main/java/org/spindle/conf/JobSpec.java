@@ -22,6 +22,7 @@ public record JobSpec(
     long allocationTimeoutMs,
     long heartbeatIntervalMs,
     int maxMissedHeartbeats,
+    int nodeMaxFailures,
     long registrationTimeoutMs,
     String zkConnect,
     long zkSessionTimeoutMs,

@@ -1,5 +1,6 @@
 package org.spindle.am.yarn;
 
+import java.util.List;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
@@ -27,6 +28,12 @@ public interface ClusterDriver {
 
   /** Asks the container's NodeManager for its state; the answer arrives as a {@link ClusterEvents} call. */
   void queryContainer(ContainerId id, NodeId nodeId);
+
+  /** Asks YARN for no more containers on these hosts (the AM's blacklist). */
+  void avoidNodes(List<String> hosts);
+
+  /** Nodes in the cluster, as the RM last reported (0 before the first heartbeat). */
+  int clusterNodes();
 
   /** Unregisters from the RM with the final status. */
   void finish(FinalApplicationStatus status, String diagnostics);

@@ -116,6 +116,16 @@ public final class YarnClusterDriver implements ClusterDriver, AutoCloseable {
   }
 
   @Override
+  public void avoidNodes(List<String> hosts) {
+    rm.updateBlacklist(hosts, List.of());
+  }
+
+  @Override
+  public int clusterNodes() {
+    return rm.getClusterNodeCount();
+  }
+
+  @Override
   public void finish(FinalApplicationStatus status, String diagnostics) {
     try {
       rm.unregisterApplicationMaster(status, diagnostics, null);

@@ -46,6 +46,8 @@ class ControlPlaneSecretTest {
       public void startContainer(org.apache.hadoop.yarn.api.records.Container c, ContainerLaunchContext x) { }
       public void stopContainer(ContainerId id, NodeId n) { }
       public void queryContainer(ContainerId id, NodeId n) { }
+      public void avoidNodes(List<String> hosts) { }
+      public int clusterNodes() { return 0; }
       public void finish(FinalApplicationStatus s, String d) { }
     };
     state = Executors.newSingleThreadExecutor();
