@@ -152,6 +152,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
           driver.queryContainer(t.containerId(), t.nodeId());
         }
       }
+      checkProgress(now);
       checkAllocationTimeout(now);
       if (barrier.expire(now, spec.registrationTimeoutMs(), JobDiagnostics.missingFromGang(tasks.values(), this::isGang)) > 0) {
         LOG.warn("gang barrier timed out; not registered: {}", JobDiagnostics.missingFromGang(tasks.values(), this::isGang));
@@ -241,7 +242,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
     run(() -> {
       Task t = tasks.get(ref);
       if (t != null && t.attempt() == attempt && t.generation() == generation) {
-        t.metrics(step, metrics);
+        t.metrics(step, metrics, clock.millis());
         t.heartbeat(clock.millis());
       }
     });
@@ -560,6 +561,23 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
       specListener.specChanged(spec);
     }
     barrier.release(spec);
+  }
+
+  /** A trainer whose step stopped advancing while its launcher still heartbeats has hung: counted. */
+  private void checkProgress(long now) {
+    if (spec.progressTimeoutMs() <= 0) {
+      return;
+    }
+    for (Task t : List.copyOf(tasks.values())) {
+      if (t.state() == TaskState.REGISTERED && t.lastProgressMs() > 0
+          && now - t.lastProgressMs() > spec.progressTimeoutMs()) {
+        String why = "no training progress for " + (now - t.lastProgressMs()) / 1000 + "s (step stuck at " + t.step()
+            + ", " + ConfigKeys.TASK_PROGRESS_TIMEOUT + "=" + spec.progressTimeoutMs() / 1000 + "s): the trainer hung";
+        LOG.warn("task {}: {}", t.ref(), why);
+        stopContainerOf(t);
+        appFailure(t, why);
+      }
+    }
   }
 
   private void checkAllocationTimeout(long now) {

@@ -457,4 +457,27 @@ class JobControllerTest {
     peersStillRun();
     assertEquals(FinalApplicationStatus.FAILED, driver.finalStatus, "max-restarts=0: counted, the job fails");
   }
+
+  @Test
+  void aTrainerWhoseStepStopsWhileItsLauncherHeartbeatsIsRestartedAsHung() {
+    start(Map.of("spindle.task.progress-timeout", "10s", "spindle.task.heartbeat-interval", "1s",
+        "spindle.role.worker.max-restarts", "1"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.reportStatus(new TaskRef("worker", 0), 0, 0, 5, Map.of());
+    controller.reportStatus(new TaskRef("worker", 1), 0, 0, 5, Map.of());
+    for (int s = 0; s < 12; s++) {
+      clock.advance(1000);
+      for (TaskView t : status().tasks()) {
+        controller.heartbeat(new TaskRef(t.role(), t.index()), 0, 0).join(); // every launcher is alive
+      }
+      controller.reportStatus(new TaskRef("worker", 0), 0, 0, 6 + s, Map.of()); // worker 0 steps on
+      controller.tick();
+    }
+    assertEquals(1, task("worker", 1).restarts(), "worker 1's step stayed at 5 for 12 s");
+    assertEquals("REQUESTED", task("worker", 1).state());
+    assertTrue(driver.stopped.contains(c.get(new TaskRef("worker", 1)).getId()));
+    assertEquals("REGISTERED", task("worker", 0).state());
+    assertEquals("REGISTERED", task("ps", 0).state(), "a task that never reports a step is not watched");
+  }
 }

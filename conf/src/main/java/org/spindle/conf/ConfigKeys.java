@@ -30,6 +30,7 @@ public final class ConfigKeys {
   public static final String TASK_MAX_MISSED_HEARTBEATS = "spindle.task.max-missed-heartbeats";
   public static final String NODE_MAX_FAILURES = "spindle.node.max-failures";
   public static final String TASK_REGISTRATION_TIMEOUT = "spindle.task.registration-timeout";
+  public static final String TASK_PROGRESS_TIMEOUT = "spindle.task.progress-timeout";
 
   public static final String ZK_CONNECT = "spindle.zookeeper.connect";
   public static final String ZK_SESSION_TIMEOUT = "spindle.zookeeper.session-timeout";
@@ -87,7 +88,7 @@ public final class ConfigKeys {
   public static final List<String> APP_KEYS = List.of(
       APP_NAME, APP_QUEUE, APP_PRIORITY, APP_TAGS, APP_TIMEOUT, APP_MAX_ATTEMPTS, APP_CHIEF,
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
-      TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT,
+      TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
       CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
       TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,

@@ -118,6 +118,7 @@ public final class JobConfLoader {
         f.intAtLeast(ConfigKeys.TASK_MAX_MISSED_HEARTBEATS, 1),
         f.intAtLeast(ConfigKeys.NODE_MAX_FAILURES, 0),
         f.duration(ConfigKeys.TASK_REGISTRATION_TIMEOUT),
+        f.duration(ConfigKeys.TASK_PROGRESS_TIMEOUT),
         conf.getTrimmed(ConfigKeys.ZK_CONNECT, ""),
         Math.max(1000, f.duration(ConfigKeys.ZK_SESSION_TIMEOUT)),
         conf.getTrimmed(ConfigKeys.DIST_JAR, ""),

@@ -24,6 +24,7 @@ public record JobSpec(
     int maxMissedHeartbeats,
     int nodeMaxFailures,
     long registrationTimeoutMs,
+    long progressTimeoutMs,
     String zkConnect,
     long zkSessionTimeoutMs,
     String distJar,

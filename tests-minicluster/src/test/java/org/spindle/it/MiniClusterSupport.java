@@ -92,14 +92,18 @@ final class MiniClusterSupport implements AutoCloseable {
 
   /** kill -9 on the container's process, found through the NodeManager's pid file. */
   void kill9(String containerId) throws IOException {
+    containerProcess(containerId).destroyForcibly();
+  }
+
+  /** The container's process, from the NodeManager's pid file. */
+  ProcessHandle containerProcess(String containerId) throws IOException {
     Path pidFile;
     try (Stream<Path> s = Files.walk(work.resolve("cluster"))) {
       Optional<Path> f = s.filter(p -> p.getFileName().toString().equals(containerId + ".pid")).findFirst();
       pidFile = f.orElseThrow(() -> new IllegalStateException("no pid file for " + containerId));
     }
     long pid = Long.parseLong(Files.readString(pidFile).trim());
-    ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"))
-        .destroyForcibly();
+    return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"));
   }
 
   /** A file the task commands append to, so tests can see every run of every task. */

@@ -262,4 +262,51 @@ class TensorFlowTrainingTest {
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     assertTrue(store.latest().orElseThrow().step() >= 1500);
   }
+
+  /**
+   * A trainer that stops stepping while its container looks healthy: worker 1's TensorFlow JVM is
+   * frozen with SIGSTOP (its launcher keeps heartbeating). With spindle.task.progress-timeout the AM
+   * sees the step stand still, restarts the gang as the worker's failure (counted) and training
+   * resumes from the latest checkpoint.
+   */
+  @Test
+  void aTrainerThatStopsSteppingIsRestartedAndTrainingResumesFromTheCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-hung-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("hung.report"), 1500, 15, false);
+    keys.put("spindle.task.progress-timeout", "20s");
+    Submitter.Submitted job = start(keys);
+    mini.amAddress(job);
+    CheckpointStore store = new CheckpointStore(new Configuration(),
+        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+        .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false)
+            && mini.task(mini.jobStatus(job), "worker", 1).getStep() > 0);
+    long checkpointed = store.latest().orElseThrow().step();
+    String container = mini.task(mini.jobStatus(job), "worker", 1).getContainerId();
+    ProcessHandle trainer = mini.containerProcess(container).descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("TfTaskMain")).findFirst().orElseThrow();
+    assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(trainer.pid())).start().waitFor());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+      return st.getGangAttempt() == 1 && mini.task(st, "worker", 1).getStep() > 0
+          && mini.task(st, "worker", 0).getStep() > 0;
+    });
+    org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+    assertEquals(1, mini.task(st, "worker", 1).getRestarts(), "a hung trainer is its own failure");
+    for (int i = 0; i < 2; i++) {
+      assertTrue(mini.task(st, "worker", i).getStep() >= checkpointed, "worker " + i + " resumed from the checkpoint");
+    }
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    try (Stream<Path> logs = Files.walk(mini.work.resolve("cluster"))) {
+      assertTrue(logs.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains(job.appId()
+          .toString()) && p.getParent().getFileName().toString().endsWith("_000001")).anyMatch(p -> {
+            try {
+              return Files.readString(p).contains("no training progress");
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          }), "the AM's log names the hung trainer");
+    }
+  }
 }

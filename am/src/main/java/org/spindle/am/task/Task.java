@@ -53,6 +53,7 @@ public final class Task {
     host = "";
     ports = Map.of();
     step = 0;
+    lastProgressMs = 0;
     metrics = Map.of();
   }
 
@@ -95,10 +96,19 @@ public final class Task {
   public void heartbeat(long nowMs) { lastHeartbeatMs = nowMs; }
   public long step() { return step; }
   public Map<String, Double> metrics() { return metrics; }
-  public void metrics(long step, Map<String, Double> metrics) {
+  /** The task's latest metrics; a step beyond the previous one is progress. */
+  public void metrics(long step, Map<String, Double> metrics, long nowMs) {
+    if (step > this.step) {
+      lastProgressMs = nowMs;
+    }
     this.step = step;
     this.metrics = Map.copyOf(metrics);
   }
+
+  private long lastProgressMs;
+
+  /** When the step last advanced (0 before the first step). */
+  public long lastProgressMs() { return lastProgressMs; }
   public String lastDiagnostics() { return lastDiagnostics; }
   public void lastDiagnostics(String d) { lastDiagnostics = d == null ? "" : d; }
 }
