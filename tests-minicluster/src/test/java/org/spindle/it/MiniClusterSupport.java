@@ -106,6 +106,19 @@ final class MiniClusterSupport implements AutoCloseable {
     return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"));
   }
 
+  /** Zips a directory tree (a runtime with its natives/) into zip, as a user zips a runtime to upload it. */
+  static void zipTree(Path dir, Path zip, int level) throws IOException {
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+         Stream<Path> files = Files.walk(dir)) {
+      out.setLevel(level);
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(dir.relativize(f).toString()));
+        Files.copy(f, out);
+        out.closeEntry();
+      }
+    }
+  }
+
   /** A file the task commands append to, so tests can see every run of every task. */
   Path newRunsFile(String name) throws IOException {
     Path p = work.resolve(name);

@@ -53,16 +53,8 @@ class TensorFlowTrainingTest {
     if (Files.exists(zip)) {
       return zip;
     }
-    Path tfLib = Path.of(System.getProperty("spindle.tensorflow.lib"));
-    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
-         java.util.stream.Stream<Path> files = Files.walk(tfLib)) {
-      out.setLevel(1); // the jars are compressed already; natives/ holds TF's unpacked shared libraries
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        out.putNextEntry(new java.util.zip.ZipEntry(tfLib.relativize(f).toString()));
-        Files.copy(f, out);
-        out.closeEntry();
-      }
-    }
+    // level 1: the jars are compressed already; natives/ holds TF's unpacked shared libraries
+    MiniClusterSupport.zipTree(Path.of(System.getProperty("spindle.tensorflow.lib")), zip, 1);
     return zip;
   }
 
@@ -100,6 +92,11 @@ class TensorFlowTrainingTest {
     return k;
   }
 
+  /** The job's checkpoints in the lake, read as the trainer's CheckpointStore reads them. */
+  private static CheckpointStore checkpoints(Path lake) throws java.io.IOException {
+    return new CheckpointStore(new Configuration(), new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+  }
+
   private Submitter.Submitted start(Map<String, String> keys) throws Exception {
     return mini.client().start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
   }
@@ -121,8 +118,7 @@ class TensorFlowTrainingTest {
     String json = Files.readString(report);
     float loss = Float.parseFloat(json.replaceAll("(?s).*\"heldout_loss\":([0-9.eE-]+).*", "$1"));
     assertTrue(loss < 0.35f, "held-out loss " + loss + " should fall well below log(2)=0.69: " + json);
-    CheckpointStore store = new CheckpointStore(new Configuration(),
-        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    CheckpointStore store = checkpoints(lake);
     assertTrue(store.latest().orElseThrow().step() >= 300, "final checkpoint committed");
     // The chief's SavedModel scores fresh data in this (separate) JVM.
     try (org.spindle.tensorflow.Predictor p = org.spindle.tensorflow.Predictor.load(
@@ -195,8 +191,7 @@ class TensorFlowTrainingTest {
     Path report = mini.newRunsFile("allreduce-kill.report");
     Submitter.Submitted job = start(allReduceJob(lake, report, 1200, 15));
     mini.amAddress(job);
-    CheckpointStore store = new CheckpointStore(new Configuration(),
-        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    CheckpointStore store = checkpoints(lake);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
         .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false));
     long checkpointed = store.latest().orElseThrow().step();
@@ -231,8 +226,7 @@ class TensorFlowTrainingTest {
     keys.put("spindle.evaluator.interval", "1s");
     Submitter.Submitted job = start(keys);
     mini.amAddress(job);
-    CheckpointStore store = new CheckpointStore(new Configuration(),
-        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    CheckpointStore store = checkpoints(lake);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
         .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false)
             && mini.task(mini.jobStatus(job), "worker", 1).getState().equals("REGISTERED"));
@@ -276,8 +270,7 @@ class TensorFlowTrainingTest {
     keys.put("spindle.task.progress-timeout", "20s");
     Submitter.Submitted job = start(keys);
     mini.amAddress(job);
-    CheckpointStore store = new CheckpointStore(new Configuration(),
-        new org.apache.hadoop.fs.Path(lake.toUri()), 3, Clock.systemUTC());
+    CheckpointStore store = checkpoints(lake);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
         .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false)
             && mini.task(mini.jobStatus(job), "worker", 1).getStep() > 0);

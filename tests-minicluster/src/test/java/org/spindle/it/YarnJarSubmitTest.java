@@ -17,8 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -151,14 +149,7 @@ class YarnJarSubmitTest {
   private static String runtimeArchive(String name, String property) throws IOException {
     Path dir = Path.of(System.getProperty(property)).toAbsolutePath();
     Path zip = mini.work.resolve(name + "-lib.zip");
-    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip)); Stream<Path> files = Files.walk(dir)) {
-      z.setLevel(0);
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        z.putNextEntry(new ZipEntry(dir.relativize(f).toString()));
-        Files.copy(f, z);
-        z.closeEntry();
-      }
-    }
+    MiniClusterSupport.zipTree(dir, zip, 0);
     return zip.toUri().toString();
   }
 
