@@ -19,6 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.control.ControlPlaneServer;
 import org.spindle.am.control.ControlPlaneService;
+import org.spindle.am.recovery.AmRecord;
+import org.spindle.am.recovery.AmRecordFile;
+import org.spindle.am.recovery.JobSnapshot;
+import org.spindle.am.recovery.JobStateStore;
+import org.spindle.am.recovery.StagingJobStateStore;
 import org.spindle.am.registry.EmbeddedZooKeeper;
 import org.spindle.am.registry.ZkRegistry;
 import org.spindle.am.security.AppSecret;
@@ -62,10 +67,10 @@ public final class ApplicationMaster {
     JobSpec spec = loader.parse(jobConf);
     ContainerId containerId = ContainerId.fromString(env.get(Environment.CONTAINER_ID.name()));
     String appId = containerId.getApplicationAttemptId().getApplicationId().toString();
+    int amAttempt = containerId.getApplicationAttemptId().getAttemptId();
     String host = env.getOrDefault(Environment.NM_HOST.name(), InetAddress.getLocalHost().getHostName());
     AppSecret secret = AppSecret.fromCurrentUser();
-    LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId,
-        containerId.getApplicationAttemptId().getAttemptId(), host, spec.roles().size(), spec.totalTasks(),
+    LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId, amAttempt, host, spec.roles().size(), spec.totalTasks(),
         spec.restartMode());
 
     ScheduledExecutorService stateThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,12 +90,15 @@ public final class ApplicationMaster {
       registry.lockDownRoot(secret); // only this application writes to the server it embeds
     }
     registry.initAppNode();
+    org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
+    JobStateStore store = embeddedZk == null ? registry.stateStore() : new StagingJobStateStore(conf, staging);
 
     YarnClusterDriver driver = new YarnClusterDriver(conf, YarnClientFactories.defaultAmRm(),
         YarnClientFactories.defaultNm());
     // Task launch contexts need the AM's address, which exists only once the server is bound.
     LaunchContextHolder launch = new LaunchContextHolder();
-    JobController controller = new JobController(spec, driver, launch, registry, Clock.systemUTC(), stateThread);
+    JobController controller = new JobController(spec, driver, launch, registry, Clock.systemUTC(), stateThread,
+        store, amAttempt);
     driver.bind(controller);
     MetricsHistory history = new MetricsHistory(2000, Clock.systemUTC());
     ControlPlaneServer server = new ControlPlaneServer(
@@ -101,13 +109,12 @@ public final class ApplicationMaster {
         UserGroupInformation.getCurrentUser().getShortUserName());
     String trackingUrl = "http://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
-    org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
         new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
     launch.set(new TaskLaunchContexts(spec, conf, files,
         ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),
-        appId, amAddress, zkConnect));
+        appId, amAddress, zkConnect, AmRecordFile.in(staging).toString()));
 
     JobOutcome outcome;
     try {
@@ -118,9 +125,11 @@ public final class ApplicationMaster {
       if (!impossible.isEmpty()) {
         controller.shutdown("the cluster can never satisfy this job: " + String.join("; ", impossible));
       } else {
-        controller.start();
+        startOrRecover(controller, driver, store, amAttempt, reg.getContainersFromPreviousAttempts());
         stateThread.scheduleWithFixedDelay(controller::tick, 1, 1, TimeUnit.SECONDS);
       }
+      // Published once the job's state is in place: tasks that lost the previous attempt follow this one.
+      AmRecordFile.publish(conf, AmRecordFile.in(staging), new AmRecord(amAttempt, amAddress, zkConnect, trackingUrl));
       outcome = controller.outcome().get();
       LOG.info("job {}: {}", outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.diagnostics());
       writeHistory(conf, jobConf.get(org.spindle.conf.ConfigKeys.HISTORY_DIR, ""), appId, ui);
@@ -139,6 +148,27 @@ public final class ApplicationMaster {
       stateThread.shutdownNow();
     }
     return outcome.succeeded();
+  }
+
+  /**
+   * The first attempt starts the job. A later one carries on from the state the previous attempt
+   * saved, with the containers YARN kept running; without saved state it starts over, releasing them.
+   */
+  private static void startOrRecover(JobController controller, YarnClusterDriver driver, JobStateStore store,
+                                     int amAttempt, List<org.apache.hadoop.yarn.api.records.Container> previous)
+      throws java.io.IOException {
+    java.util.Optional<JobSnapshot> saved = amAttempt > 1 ? store.load() : java.util.Optional.empty();
+    if (saved.isPresent()) {
+      LOG.info("AM attempt {}: recovering the job from {} with {} container(s) kept from the previous attempt",
+          amAttempt, store.describe(), previous.size());
+      controller.recover(saved.get(), previous);
+      return;
+    }
+    if (amAttempt > 1) {
+      LOG.warn("AM attempt {}: no saved job state in {}; starting the job over", amAttempt, store.describe());
+      previous.forEach(c -> driver.releaseContainer(c.getId()));
+    }
+    controller.start();
   }
 
   /** Best effort: a history that cannot be written never changes the job's outcome. */

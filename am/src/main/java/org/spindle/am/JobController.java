@@ -19,6 +19,8 @@ import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.spindle.am.recovery.JobSnapshot;
+import org.spindle.am.recovery.JobStateStore;
 import org.spindle.am.task.Task;
 import org.spindle.am.task.TaskState;
 import org.spindle.am.yarn.ClusterDriver;
@@ -63,8 +65,22 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
   private long startedMs;
   private ClusterSpec publishedSpec;
 
+  private final JobStateStore store;
+  private final int amAttempt;
+  private JobSnapshot lastSaved;
+  private boolean saveFailing;
+
   public JobController(JobSpec spec, ClusterDriver driver, LaunchContextFactory launchContexts,
                        SpecListener specListener, Clock clock, Executor stateThread) {
+    this(spec, driver, launchContexts, specListener, clock, stateThread, JobStateStore.NONE, 1);
+  }
+
+  /** With a state store, the job's state is saved as it changes, for the next AM attempt to {@link #recover}. */
+  public JobController(JobSpec spec, ClusterDriver driver, LaunchContextFactory launchContexts,
+                       SpecListener specListener, Clock clock, Executor stateThread, JobStateStore store,
+                       int amAttempt) {
+    this.store = store;
+    this.amAttempt = amAttempt;
     this.spec = spec;
     this.profiles = new ResourceProfiles(spec);
     this.nodeFailures = new NodeFailures(spec.nodeMaxFailures());
@@ -96,6 +112,83 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
       }
       checkDone();
     });
+  }
+
+  /**
+   * Carries on a job a previous AM attempt ran: tasks whose containers YARN kept are adopted as
+   * they were (same attempt and generation, so their heartbeats and registrations are accepted);
+   * tasks whose containers ended while no AM was running are requested again, uncounted; containers
+   * the saved state does not know are released.
+   */
+  public void recover(JobSnapshot saved, List<Container> running) {
+    run(() -> {
+      long now = clock.millis();
+      startedMs = saved.startedMs();
+      gangAttempt = saved.gangAttempt();
+      Map<ContainerId, Container> alive = new HashMap<>();
+      running.forEach(c -> alive.put(c.getId(), c));
+      int adopted = 0;
+      List<Task> ended = new ArrayList<>();
+      for (JobSnapshot.TaskSnapshot ts : saved.tasks()) {
+        Task t = Task.restore(ts, now);
+        tasks.put(t.ref(), t);
+        if (t.state() == TaskState.REQUESTED) {
+          driver.requestContainer(profiles.forRole(t.role()));
+        } else if (t.state().hasContainer() && t.state() != TaskState.ALLOCATED && alive.remove(t.containerId()) != null) {
+          containerOwners.put(t.containerId(), t.ref());
+          adopted++;
+        } else if (t.state().hasContainer()) {
+          if (alive.remove(t.containerId()) != null) {
+            stoppedByUs.add(t.containerId());
+            driver.releaseContainer(t.containerId()); // allocated but never started
+          }
+          ended.add(t);
+        }
+      }
+      for (Task t : ended) {
+        if (t.state().hasContainer()) { // a gang restart for an earlier one may have reset it already
+          restart(t, ExitKind.ENDED_BETWEEN_AM_ATTEMPTS, "container " + t.containerId()
+              + " ended while no ApplicationMaster was running");
+        }
+      }
+      for (ContainerId unknown : alive.keySet()) {
+        LOG.info("releasing container {}: the saved job state does not know it", unknown);
+        stoppedByUs.add(unknown);
+        driver.releaseContainer(unknown);
+      }
+      LOG.info("recovered the job saved by AM attempt {}: {} task(s), {} running container(s) adopted, gang attempt {}",
+          saved.amAttempt(), tasks.size(), adopted, gangAttempt);
+      publishIfAssembled();
+      persist();
+      checkDone();
+    });
+  }
+
+  /** What the next AM attempt would recover now. */
+  JobSnapshot snapshot() {
+    return new JobSnapshot(amAttempt, startedMs, gangAttempt, tasks.values().stream().map(Task::snapshot).toList());
+  }
+
+  /** Saves the job's state if it changed since the last save; a failed save is retried on the next tick. */
+  private void persist() {
+    JobSnapshot now = snapshot();
+    if (now.equals(lastSaved)) {
+      return;
+    }
+    try {
+      store.save(now);
+      lastSaved = now;
+      if (saveFailing) {
+        LOG.info("job state saved to {} again", store.describe());
+        saveFailing = false;
+      }
+    } catch (java.io.IOException e) {
+      if (!saveFailing) {
+        LOG.warn("cannot save the job state to {} (an AM restart now would lose recent changes): {}",
+            store.describe(), e.toString());
+        saveFailing = true;
+      }
+    }
   }
 
   @Override
@@ -158,6 +251,9 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
         LOG.warn("gang barrier timed out; not registered: {}", JobDiagnostics.missingFromGang(tasks.values(), this::isGang));
       }
       checkDone();
+      if (!outcome.isDone()) {
+        persist();
+      }
     });
   }
 
@@ -222,6 +318,7 @@ public final class JobController implements org.spindle.am.yarn.ClusterEvents {
       t.registered(host, ports, clock.millis());
       t.transition(TaskState.REGISTERED, clock.millis(), "registered " + host + " " + ports);
       publishIfAssembled();
+      persist();
       return isGang(t);
     });
   }

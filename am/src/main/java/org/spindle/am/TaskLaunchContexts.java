@@ -25,7 +25,8 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
   private final Map<String, String> baseEnv;
 
   public TaskLaunchContexts(JobSpec spec, Configuration conf, Map<String, LocalResource> files,
-                            ByteBuffer tokens, String appId, String amAddress, String zkConnect) {
+                            ByteBuffer tokens, String appId, String amAddress, String zkConnect,
+                            String amRecordFile) {
     this.spec = spec;
     this.files = Map.copyOf(files);
     this.tokens = tokens;
@@ -36,6 +37,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
     env.put(SpindleEnv.APP_ID, appId);
     env.put(SpindleEnv.AM_ADDRESS, amAddress);
     env.put(SpindleEnv.ZK_CONNECT, zkConnect);
+    env.put(SpindleEnv.AM_RECORD, amRecordFile);
     if (!spec.containerJavaHome().isEmpty()) {
       env.put("JAVA_HOME", spec.containerJavaHome());
     }

@@ -480,4 +480,111 @@ class JobControllerTest {
     assertEquals("REGISTERED", task("worker", 0).state());
     assertEquals("REGISTERED", task("ps", 0).state(), "a task that never reports a step is not watched");
   }
+
+  /** Keeps the last saved state in memory, as the staging file or znode would. */
+  private static final class MemoryStore implements org.spindle.am.recovery.JobStateStore {
+    org.spindle.am.recovery.JobSnapshot saved;
+    int saves;
+
+    public java.util.Optional<org.spindle.am.recovery.JobSnapshot> load() {
+      return java.util.Optional.ofNullable(saved);
+    }
+
+    public void save(org.spindle.am.recovery.JobSnapshot s) {
+      saved = org.spindle.am.recovery.JobSnapshot.fromJson(s.toJson()); // through JSON, like the real stores
+      saves++;
+    }
+
+    public String describe() {
+      return "memory";
+    }
+  }
+
+  /** A controller of AM attempt {@code amAttempt} for 1 ps + 2 workers, saving to {@code store}. */
+  private JobController attempt(int amAttempt, FakeClusterDriver d, MemoryStore store, Map<String, String> keys) {
+    Map<String, String> all = new HashMap<>(Map.of(
+        "spindle.role.ps.instances", "1", "spindle.role.ps.memory", "512", "spindle.role.ps.command", "ps",
+        "spindle.role.worker.instances", "2", "spindle.role.worker.memory", "1024",
+        "spindle.role.worker.command", "w"));
+    all.putAll(keys);
+    JobSpec spec = new JobConfLoader().load(List.of(), all);
+    return new JobController(spec, d, (t, chief) -> ContainerLaunchContext.newInstance(
+        Map.of(), Map.of(), List.of(), null, null, null), published::add, clock, Runnable::run, store, amAttempt);
+  }
+
+  private JobController startWithStore(MemoryStore store, Map<String, String> keys) {
+    controller = attempt(1, driver, store, keys);
+    controller.start();
+    return controller;
+  }
+
+  /** AM attempt 2 over the same spec, with a fresh driver (the new AM's YARN clients). */
+  private JobController secondAttempt(MemoryStore store, FakeClusterDriver driver2, Map<String, String> keys) {
+    return attempt(2, driver2, store, keys);
+  }
+
+  @Test
+  void aNewAmAttemptAdoptsTheRunningTasksAndTheirGangWithoutRestartingThem() {
+    MemoryStore store = new MemoryStore();
+    startWithStore(store, Map.of("spindle.app.restart-mode", "gang"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.reportStatus(new TaskRef("worker", 1), 0, 0, 40, Map.of());
+    controller.tick();
+    assertEquals(1, published.size());
+    assertTrue(store.saves > 0 && store.saved.tasks().stream().allMatch(t -> t.state().equals("REGISTERED")),
+        "saved: " + store.saved);
+
+    // The AM dies; attempt 2 gets every container back from YARN, plus one it never knew.
+    FakeClusterDriver driver2 = new FakeClusterDriver();
+    JobController second = secondAttempt(store, driver2, Map.of("spindle.app.restart-mode", "gang"));
+    Container stray = FakeClusterDriver.containerWithUnknownId(0);
+    List<Container> kept = new ArrayList<>(c.values());
+    kept.add(stray);
+    clock.advance(60_000);
+    second.recover(store.load().orElseThrow(), kept);
+    for (TaskView t : second.status().join().tasks()) {
+      assertEquals("REGISTERED", t.state(), t.role() + ":" + t.index());
+      assertEquals(c.get(new TaskRef(t.role(), t.index())).getId().toString(), t.containerId());
+      assertEquals(0, t.restarts());
+      assertEquals(0, t.generation());
+    }
+    assertEquals(0, driver2.outstanding("worker") + driver2.outstanding("ps"), "nothing requested again");
+    assertEquals(List.of(stray.getId()), driver2.released, "the unknown container is released");
+    // The tasks' launchers find the new AM: their heartbeats are current (not told to stop), a waiting
+    // task gets the same gang spec, and the next heartbeat deadline counts from the recovery.
+    assertFalse(second.heartbeat(new TaskRef("worker", 1), 0, 0).join());
+    CompletableFuture<ClusterSpec> spec = second.awaitClusterSpec(new TaskRef("worker", 0), 0);
+    assertTrue(spec.isDone() && spec.join().equals(published.get(0)), "spec: " + spec);
+    assertTrue(second.register(new TaskRef("worker", 0), 0, 0, "h0", Map.of("task", 2000)).join(),
+        "a task registering again with the new attempt is accepted");
+    second.tick();
+    assertTrue(driver2.stopped.isEmpty() && driver2.queried.isEmpty());
+    // Attempt 2 goes on as the first would: a worker that fails now is restarted by the gang.
+    second.onCompleted(List.of(FakeClusterDriver.exit(c.get(new TaskRef("worker", 1)).getId(), 0)));
+    assertEquals("SUCCEEDED", second.status().join().tasks().stream()
+        .filter(t -> t.role().equals("worker") && t.index() == 1).findFirst().orElseThrow().state());
+  }
+
+  @Test
+  void aTaskWhoseContainerEndedBetweenAttemptsRunsAgainUncounted() {
+    MemoryStore store = new MemoryStore();
+    startWithStore(store, Map.of("spindle.role.worker.max-restarts", "0"));
+    Map<TaskRef, Container> c = allocateAll();
+    registerAll();
+    controller.tick();
+    FakeClusterDriver driver2 = new FakeClusterDriver();
+    JobController second = secondAttempt(store, driver2, Map.of("spindle.role.worker.max-restarts", "0"));
+    List<Container> kept = new ArrayList<>(c.values());
+    kept.remove(c.get(new TaskRef("worker", 1)));
+    second.recover(store.load().orElseThrow(), kept);
+    TaskView w1 = second.status().join().tasks().stream()
+        .filter(t -> t.role().equals("worker") && t.index() == 1).findFirst().orElseThrow();
+    assertEquals("REQUESTED", w1.state());
+    assertEquals(0, w1.restarts(), "not the task's fault");
+    assertEquals(1, w1.generation());
+    assertEquals(1, driver2.outstanding("worker"));
+    assertNull(driver2.finalStatus);
+    assertEquals(2, store.saved.amAttempt(), "attempt 2 saved its own state");
+  }
 }

@@ -37,6 +37,8 @@ public final class JobMonitor {
     long lastTrainingPrint = 0;
     boolean tty = System.console() != null && out == System.out;
     ControlPlaneClient am = null;
+    String amAddress = "";
+    int amAttempt = 1;
     try {
       while (true) {
         ApplicationReport r = yarn.getApplicationReport(job.appId());
@@ -51,9 +53,19 @@ public final class JobMonitor {
               + (diag.isEmpty() ? "" : "\ndiagnostics: " + diag));
           return new SubmitResult(job.appId(), lastState, r.getFinalApplicationStatus(), diag, r.getQueue());
         }
+        int attempt = r.getCurrentApplicationAttemptId() == null ? 1 : r.getCurrentApplicationAttemptId().getAttemptId();
+        if (attempt != amAttempt) {
+          out.println(job.appId() + " ApplicationMaster attempt " + attempt + " took over" + previousAttemptEnd(r));
+          amAttempt = attempt;
+        }
+        String address = r.getHost() + ":" + r.getRpcPort();
         if (lastState == YarnApplicationState.RUNNING && r.getRpcPort() > 0) {
-          if (am == null) {
-            am = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), job.secret());
+          if (am == null || !address.equals(amAddress)) {
+            if (am != null) {
+              am.close();
+            }
+            am = new ControlPlaneClient(address, job.secret());
+            amAddress = address;
           }
           JobStatusResponse st = status(am);
           String progress = st == null ? "" : summarize(st);
@@ -78,6 +90,22 @@ public final class JobMonitor {
       if (am != null) {
         am.close();
       }
+    }
+  }
+
+  /** ": attempt N ended: <why>" from the RM's report of the attempt before the current one, or "". */
+  private String previousAttemptEnd(ApplicationReport r) {
+    org.apache.hadoop.yarn.api.records.ApplicationAttemptId current = r.getCurrentApplicationAttemptId();
+    try {
+      org.apache.hadoop.yarn.api.records.ApplicationAttemptReport prev = yarn.getApplicationAttemptReport(
+          org.apache.hadoop.yarn.api.records.ApplicationAttemptId.newInstance(r.getApplicationId(),
+              current.getAttemptId() - 1));
+      String why = prev.getDiagnostics() == null ? "" : prev.getDiagnostics().strip();
+      int cut = why.indexOf('\n');
+      return ": attempt " + (current.getAttemptId() - 1) + " ended"
+          + (why.isEmpty() ? "" : ": " + (cut > 0 ? why.substring(0, cut) : why));
+    } catch (Exception e) {
+      return "";
     }
   }
 

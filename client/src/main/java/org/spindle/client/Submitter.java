@@ -116,6 +116,11 @@ public final class Submitter {
     ctx.setPriority(Priority.newInstance(spec.priority()));
     ctx.setApplicationTags(new HashSet<>(spec.tags()));
     ctx.setMaxAppAttempts(spec.maxAttempts());
+    // A new AM attempt adopts the running task containers instead of starting the job again.
+    ctx.setKeepContainersAcrossApplicationAttempts(true);
+    if (spec.attemptFailuresValidityMs() > 0) {
+      ctx.setAttemptFailuresValidityInterval(spec.attemptFailuresValidityMs());
+    }
     ctx.setResource(Resource.newInstance(spec.amMemoryMb(), spec.amVcores()));
     if (!spec.amNodeLabel().isEmpty()) {
       ctx.setNodeLabelExpression(spec.amNodeLabel());

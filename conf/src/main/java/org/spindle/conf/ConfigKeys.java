@@ -17,6 +17,7 @@ public final class ConfigKeys {
   public static final String APP_TAGS = "spindle.app.tags";
   public static final String APP_TIMEOUT = "spindle.app.timeout";
   public static final String APP_MAX_ATTEMPTS = "spindle.app.max-attempts";
+  public static final String APP_ATTEMPT_FAILURES_VALIDITY = "spindle.app.attempt-failures-validity-interval";
   public static final String APP_CHIEF = "spindle.app.chief";
   public static final String APP_UNTRACKED_ROLES = "spindle.app.untracked-roles";
   public static final String APP_RESTART_MODE = "spindle.app.restart-mode";
@@ -86,7 +87,7 @@ public final class ConfigKeys {
   public static final String ROLE_ENV = "env";
 
   public static final List<String> APP_KEYS = List.of(
-      APP_NAME, APP_QUEUE, APP_PRIORITY, APP_TAGS, APP_TIMEOUT, APP_MAX_ATTEMPTS, APP_CHIEF,
+      APP_NAME, APP_QUEUE, APP_PRIORITY, APP_TAGS, APP_TIMEOUT, APP_MAX_ATTEMPTS, APP_ATTEMPT_FAILURES_VALIDITY, APP_CHIEF,
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,

@@ -107,6 +107,7 @@ public final class JobConfLoader {
         Arrays.asList(conf.getTrimmedStrings(ConfigKeys.APP_TAGS)),
         f.duration(ConfigKeys.APP_TIMEOUT),
         f.intAtLeast(ConfigKeys.APP_MAX_ATTEMPTS, 1),
+        f.duration(ConfigKeys.APP_ATTEMPT_FAILURES_VALIDITY),
         chief,
         untracked,
         mode,

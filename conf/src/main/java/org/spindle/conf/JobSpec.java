@@ -13,6 +13,7 @@ public record JobSpec(
     List<String> tags,
     long timeoutMs,
     int maxAttempts,
+    long attemptFailuresValidityMs,
     Optional<TaskRef> chief,
     Set<String> untrackedRoles,
     RestartMode restartMode,

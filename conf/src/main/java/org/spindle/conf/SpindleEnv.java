@@ -13,6 +13,11 @@ public final class SpindleEnv {
   public static final String GENERATION = "SPINDLE_GENERATION";
   public static final String AM_ADDRESS = "SPINDLE_AM_ADDRESS";
   public static final String ZK_CONNECT = "SPINDLE_ZK_CONNECT";
+  /**
+   * The file each AM attempt writes its addresses to (in the staging directory): tasks read it when
+   * the AM they knew stops answering, to follow a new attempt.
+   */
+  public static final String AM_RECORD = "SPINDLE_AM_RECORD";
   /** Where the client staged spindle.jar and the job XML (read by the AM). */
   public static final String STAGING_DIR = "SPINDLE_STAGING_DIR";
   /** Set for the user process: the assembled cluster spec as JSON {"role": ["host:port", ...]}. */

@@ -13,12 +13,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.ClusterSpec;
+import org.spindle.am.control.AmLocator;
 import org.spindle.am.control.ControlPlaneClient;
-import org.spindle.am.registry.ZkRegistry;
+import org.spindle.am.recovery.AmRecord;
 import org.spindle.am.security.AppSecret;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.JobSpec;
@@ -81,14 +81,19 @@ public final class TaskLauncher {
     reserved.forEach((name, s) -> ports.put(name, s.getLocalPort()));
     int port = ports.get(ClusterSpec.TASK_PORT);
 
-    try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret);
-         CuratorFramework zk = ZkRegistry.connect(env.zkConnect(), secret, env.appId(), spec.zkSessionTimeoutMs())) {
-      RegisterResponse reg = am.stub(30, TimeUnit.SECONDS).register(RegisterRequest.newBuilder().setTask(id)
-          .setHost(env.host()).putAllPorts(ports).setContainerId(env.containerId()).build());
-      new ZkRegistry(zk, env.appId()).registerTask(env.attempt(), env.role(), env.index(), endpointJson(env, ports));
+    AtomicReference<AmRecord> moved = new AtomicReference<>();
+    RegisterRequest registration = RegisterRequest.newBuilder().setTask(id).setHost(env.host()).putAllPorts(ports)
+        .setContainerId(env.containerId()).build();
+    try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret, AmLocator.fromEnvironment(sysEnv),
+            moved::set);
+         TaskRegistration zkNode = new TaskRegistration(secret, env.appId(), spec.zkSessionTimeoutMs(), env.attempt(),
+             env.role(), env.index(), endpointJson(env, ports))) {
+      RegisterResponse reg = am.call(30, TimeUnit.SECONDS, s -> s.register(registration));
+      zkNode.registerAt(env.zkConnect());
       // Heartbeat from registration on: waiting at the gang barrier is not silence.
       AtomicReference<Process> child = new AtomicReference<>();
-      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child);
+      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child,
+          () -> followNewAttempt(am, moved, registration, zkNode));
 
       Map<String, String> childEnv = new HashMap<>(sysEnv);
       childEnv.putAll(role.env());
@@ -96,8 +101,7 @@ public final class TaskLauncher {
       ports.forEach((name, p) -> childEnv.put(portEnv(name), Integer.toString(p)));
       if (reg.getInGang()) {
         try {
-          ClusterSpecResponse cs = am.stub(spec.registrationTimeoutMs() + 30_000, TimeUnit.MILLISECONDS)
-              .awaitClusterSpec(ClusterSpecRequest.newBuilder().setTask(id).build());
+          ClusterSpecResponse cs = awaitClusterSpec(am, id, spec.registrationTimeoutMs() + 30_000);
           childEnv.put(SpindleEnv.CLUSTER_SPEC, cs.getClusterJson());
           LOG.info("gang attempt {} assembled: {}", cs.getAttempt(), cs.getClusterJson());
         } catch (StatusRuntimeException e) {
@@ -145,8 +149,52 @@ public final class TaskLauncher {
     }
   }
 
+  /**
+   * Waits for the gang's cluster spec. The call is repeated while no AM answers (a new attempt is
+   * starting), until the deadline; the AM's own refusals end the wait at once.
+   */
+  static ClusterSpecResponse awaitClusterSpec(ControlPlaneClient am, TaskId id, long timeoutMs)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    ClusterSpecRequest request = ClusterSpecRequest.newBuilder().setTask(id).build();
+    while (true) {
+      long left = deadline - System.currentTimeMillis();
+      try {
+        return am.call(Math.max(1, left), TimeUnit.MILLISECONDS, s -> s.awaitClusterSpec(request));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || left <= AM_RETRY_MS) {
+          throw e;
+        }
+        LOG.warn("waiting for the gang: the ApplicationMaster does not answer ({}); retrying", e.getStatus());
+        Thread.sleep(AM_RETRY_MS);
+      }
+    }
+  }
+
+  static final long AM_RETRY_MS = 2000;
+
+  /**
+   * After the client moved to a new AM attempt: register again (the new AM may have missed this
+   * task's registration) and write the task's node into the new attempt's ZooKeeper.
+   */
+  private static void followNewAttempt(ControlPlaneClient am, AtomicReference<AmRecord> moved,
+                                       RegisterRequest registration, TaskRegistration zkNode) {
+    AmRecord r = moved.getAndSet(null);
+    if (r == null) {
+      return;
+    }
+    try {
+      am.call(30, TimeUnit.SECONDS, s -> s.register(registration));
+      zkNode.registerAt(r.zkConnect());
+      LOG.info("registered with ApplicationMaster attempt {} at {}", r.attempt(), r.controlAddress());
+    } catch (Exception e) {
+      LOG.warn("could not register with ApplicationMaster attempt {}: {}", r.attempt(), e.toString());
+      moved.compareAndSet(null, r); // try again on the next heartbeat
+    }
+  }
+
   private static ScheduledExecutorService heartbeats(ControlPlaneClient am, TaskId id, long intervalMs,
-                                                     AtomicReference<Process> child) {
+                                                     AtomicReference<Process> child, Runnable afterBeat) {
     ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "spindle-heartbeat");
       t.setDaemon(true);
@@ -154,8 +202,8 @@ public final class TaskLauncher {
     });
     s.scheduleWithFixedDelay(() -> {
       try {
-        boolean stop = am.stub(10, TimeUnit.SECONDS).heartbeat(HeartbeatRequest.newBuilder().setTask(id).build())
-            .getStopRequested();
+        boolean stop = am.call(10, TimeUnit.SECONDS, st -> st.heartbeat(HeartbeatRequest.newBuilder().setTask(id)
+            .build())).getStopRequested();
         if (stop && !stopRequested) {
           LOG.info("the AM asked this task to stop");
           stopRequested = true;
@@ -167,14 +215,15 @@ public final class TaskLauncher {
       } catch (StatusRuntimeException e) {
         LOG.warn("heartbeat failed: {}", e.getStatus());
       }
+      afterBeat.run();
     }, 0, Math.max(100, intervalMs), TimeUnit.MILLISECONDS);
     return s;
   }
 
   private static void report(ControlPlaneClient am, TaskId id, int code, String diagnostics) {
+    ExitReport exit = ExitReport.newBuilder().setTask(id).setExitCode(code).setDiagnostics(diagnostics).build();
     try {
-      am.stub(10, TimeUnit.SECONDS).reportExit(ExitReport.newBuilder().setTask(id).setExitCode(code)
-          .setDiagnostics(diagnostics).build());
+      am.call(10, TimeUnit.SECONDS, s -> s.reportExit(exit));
     } catch (StatusRuntimeException e) {
       LOG.warn("could not report exit code {} to the AM: {}", code, e.getStatus());
     }

@@ -126,6 +126,15 @@ final class MiniClusterSupport implements AutoCloseable {
     return p;
   }
 
+  /** A container's log file as the NodeManager keeps it (…/&lt;appId&gt;/&lt;containerId&gt;/&lt;file&gt;), or "". */
+  String containerLog(String containerId, String file) throws IOException {
+    try (Stream<Path> s = Files.walk(work.resolve("cluster"))) {
+      Optional<Path> f = s.filter(p -> p.getFileName().toString().equals(file) && p.getParent() != null
+          && p.getParent().getFileName().toString().equals(containerId)).findFirst();
+      return f.isPresent() ? Files.readString(f.get()) : "";
+    }
+  }
+
   static List<String> lines(Path p) {
     try {
       return Files.exists(p) ? Files.readAllLines(p) : List.of();

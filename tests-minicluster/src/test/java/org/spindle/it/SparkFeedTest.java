@@ -282,6 +282,71 @@ class SparkFeedTest {
   }
 
   /**
+   * kill -9 of the ApplicationMaster in the middle of epoch 0. YARN starts attempt 2, which adopts
+   * the running containers with the state attempt 1 saved; the tasks follow it. No task restarts,
+   * the workers' step (rows read) never goes back, every row still reaches the workers once per
+   * epoch, and the client says that attempt 2 took over.
+   */
+  @Test
+  void aKilledApplicationMasterIsReplacedWhileTrainingAndFeedingGoOn() throws Exception {
+    Path reports = newReportsDir("reports-am-kill");
+    Map<String, String> keys = job(reports);
+    keys.put("example.consume-delay-ms", "60");
+    keys.put("example.linger-ms", "0");
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream clientOut = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
+    org.spindle.client.SpindleClient client = new org.spindle.client.SpindleClient(mini.cluster.conf(), clientOut);
+    Submitter.Submitted s = client.start(List.of(), keys, List.of(Path.of(System.getProperty("spindle.examples.jar"))));
+    mini.amAddress(s);
+    Map<String, String> containers = new HashMap<>();
+    long[] stepBefore = new long[2];
+    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      JobStatusResponse st = mini.jobStatus(s);
+      TaskStatus w1 = mini.task(st, "worker", 1);
+      return w1.getMetricsOrDefault("epoch0.rows", 0) > 0 && w1.getMetricsOrDefault("feed.epochs-completed", 0) == 0;
+    });
+    JobStatusResponse before = mini.jobStatus(s);
+    for (TaskStatus t : before.getTasksList()) {
+      if (!t.getRole().equals("spark-executor")) {
+        containers.put(t.getRole() + ":" + t.getIndex(), t.getContainerId());
+      }
+    }
+    stepBefore[0] = mini.task(before, "worker", 0).getStep();
+    stepBefore[1] = mini.task(before, "worker", 1).getStep();
+    org.apache.hadoop.yarn.api.records.ApplicationAttemptId first = mini.report(s).getCurrentApplicationAttemptId();
+    mini.kill9(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(first, 1).toString());
+
+    // Attempt 2 runs and serves the same tasks, in the same containers, never restarted.
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+      org.apache.hadoop.yarn.api.records.ApplicationReport r = mini.report(s);
+      if (r.getCurrentApplicationAttemptId().getAttemptId() != 2 || r.getRpcPort() <= 0) {
+        return false;
+      }
+      JobStatusResponse st = mini.jobStatus(s);
+      return mini.task(st, "worker", 0).getStep() > stepBefore[0] && mini.task(st, "worker", 1).getStep() > stepBefore[1];
+    });
+    JobStatusResponse after = mini.jobStatus(s);
+    for (Map.Entry<String, String> e : containers.entrySet()) {
+      String[] ref = e.getKey().split(":");
+      TaskStatus t = mini.task(after, ref[0], Integer.parseInt(ref[1]));
+      assertEquals(e.getValue(), t.getContainerId(), e.getKey() + " kept its container");
+      assertEquals(0, t.getRestarts(), e.getKey() + " was not restarted");
+      assertEquals(0, t.getGeneration(), e.getKey());
+      assertEquals("REGISTERED", t.getState(), e.getKey());
+    }
+    SubmitResult r = client.await(s);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    assertEquals(2, mini.report(s).getCurrentApplicationAttemptId().getAttemptId());
+    assertEveryRowOncePerEpoch(reports);
+    String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(out.contains(s.appId() + " ApplicationMaster attempt 2 took over"), out);
+    // The second AM's log says what it recovered; the first one's ended mid-job.
+    String amLog = mini.containerLog(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(
+        org.apache.hadoop.yarn.api.records.ApplicationAttemptId.newInstance(s.appId(), 2), 1).toString(), "stderr");
+    assertTrue(amLog.contains("recovering the job from") && amLog.contains("running container(s) adopted"), amLog);
+  }
+
+  /**
    * spark.dynamicAllocation on the executor role: one executor to start with, a backlog of slow
    * preTrain tasks makes Spark ask for more (new spark-executor containers of this application), and
    * once feeding is over idle executors, which hold the cached feed, are given back to YARN while the

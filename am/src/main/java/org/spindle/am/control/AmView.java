@@ -35,13 +35,14 @@ public final class AmView implements AutoCloseable {
   }
 
   public static AmView fromEnvironment(Map<String, String> env) throws IOException {
-    return new AmView(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser()));
+    return new AmView(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser(),
+        AmLocator.fromEnvironment(env), r -> { }));
   }
 
   /** The job's state and tasks; throws IOException when the AM cannot be reached. */
   public JobInfo job() throws IOException {
     try {
-      JobStatusResponse r = client.stub(30, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
+      JobStatusResponse r = client.call(30, TimeUnit.SECONDS, s -> s.getJobStatus(JobStatusRequest.getDefaultInstance()));
       List<TaskInfo> tasks = new ArrayList<>();
       for (TaskStatus t : r.getTasksList()) {
         tasks.add(new TaskInfo(t.getRole(), t.getIndex(), t.getState(), t.getHost(), Map.copyOf(t.getPortsMap()),
@@ -56,8 +57,8 @@ public final class AmView implements AutoCloseable {
   /** Elastic roles: asks for {@code instances} live tasks of the role; returns how many are live. */
   public int scaleRole(String role, int instances) throws IOException {
     try {
-      return client.stub(30, TimeUnit.SECONDS).scaleRole(org.spindle.proto.ScaleRoleRequest.newBuilder()
-          .setRole(role).setInstances(instances).build()).getLive();
+      return client.call(30, TimeUnit.SECONDS, s -> s.scaleRole(org.spindle.proto.ScaleRoleRequest.newBuilder()
+          .setRole(role).setInstances(instances).build())).getLive();
     } catch (StatusRuntimeException e) {
       throw new IOException("the ApplicationMaster refused to scale " + role + ": " + e.getStatus(), e);
     }
@@ -66,8 +67,8 @@ public final class AmView implements AutoCloseable {
   /** Elastic roles: stops one task for good. */
   public void stopTask(String role, int index) throws IOException {
     try {
-      client.stub(30, TimeUnit.SECONDS).stopTask(org.spindle.proto.StopTaskRequest.newBuilder()
-          .setRole(role).setIndex(index).build());
+      client.call(30, TimeUnit.SECONDS, s -> s.stopTask(org.spindle.proto.StopTaskRequest.newBuilder()
+          .setRole(role).setIndex(index).build()));
     } catch (StatusRuntimeException e) {
       throw new IOException("the ApplicationMaster refused to stop " + role + ":" + index + ": " + e.getStatus(), e);
     }

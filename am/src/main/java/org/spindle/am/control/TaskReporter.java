@@ -31,13 +31,14 @@ public final class TaskReporter implements AutoCloseable {
         .setIndex(Integer.parseInt(env.get(SpindleEnv.INDEX)))
         .setAttempt(Integer.parseInt(env.get(SpindleEnv.ATTEMPT)))
         .setGeneration(Integer.parseInt(env.get(SpindleEnv.GENERATION))).build();
-    return new TaskReporter(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser()), id);
+    return new TaskReporter(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser(),
+        AmLocator.fromEnvironment(env), r -> { }), id);
   }
 
   public void reportMetrics(long step, Map<String, Double> metrics) {
     try {
-      client.stub(10, TimeUnit.SECONDS).reportStatus(StatusReport.newBuilder().setTask(id).setStep(step)
-          .putAllMetrics(metrics).build());
+      StatusReport report = StatusReport.newBuilder().setTask(id).setStep(step).putAllMetrics(metrics).build();
+      client.call(10, TimeUnit.SECONDS, s -> s.reportStatus(report));
     } catch (StatusRuntimeException e) {
       LOG.warn("could not report metrics of step {}: {}", step, e.getStatus());
     }

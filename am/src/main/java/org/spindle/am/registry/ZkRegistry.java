@@ -142,6 +142,11 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     zk.setACL().withACL(new java.util.ArrayList<>(acl)).forPath("/");
   }
 
+  /** The job's state kept in this application's subtree (for an external ensemble, which outlives the AM). */
+  public org.spindle.am.recovery.JobStateStore stateStore() {
+    return new org.spindle.am.recovery.ZkJobStateStore(zk, appPath);
+  }
+
   /** Deletes the application's subtree (when the job has ended for good). */
   public void deleteAppTree() throws Exception {
     zk.delete().quietly().deletingChildrenIfNeeded().forPath(appPath);

@@ -31,6 +31,29 @@ public final class Task {
     this.stateSinceMs = nowMs;
   }
 
+  /** A task as a previous ApplicationMaster attempt saved it. */
+  public static Task restore(org.spindle.am.recovery.JobSnapshot.TaskSnapshot s, long nowMs) {
+    Task t = new Task(new TaskRef(s.role(), s.index()), nowMs);
+    t.state = TaskState.valueOf(s.state());
+    t.attempt = s.attempt();
+    t.generation = s.generation();
+    t.restarts = s.restarts();
+    t.containerId = s.containerId().isEmpty() ? null : ContainerId.fromString(s.containerId());
+    t.nodeId = s.nodeId().isEmpty() ? null : NodeId.fromString(s.nodeId());
+    t.nodeHttpAddress = s.nodeHttpAddress();
+    t.host = s.host();
+    t.ports = Map.copyOf(s.ports());
+    t.lastHeartbeatMs = nowMs; // a grace period to find the new AM
+    return t;
+  }
+
+  /** What a new ApplicationMaster attempt needs to know about this task. */
+  public org.spindle.am.recovery.JobSnapshot.TaskSnapshot snapshot() {
+    return new org.spindle.am.recovery.JobSnapshot.TaskSnapshot(ref.role(), ref.index(), state.name(), attempt,
+        generation, restarts, containerId == null ? "" : containerId.toString(), nodeId == null ? "" : nodeId.toString(),
+        nodeHttpAddress, host, ports);
+  }
+
   public void transition(TaskState target, long nowMs, String why) {
     if (state == target) {
       return;

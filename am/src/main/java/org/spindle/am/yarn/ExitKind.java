@@ -11,6 +11,8 @@ public enum ExitKind {
   NODE_LOST(false),
   /** The NodeManager's disks failed: re-request, do not count. */
   DISK_FAILED(false),
+  /** It ended while no ApplicationMaster was running, so its exit status is unknown: re-request, do not count. */
+  ENDED_BETWEEN_AM_ATTEMPTS(false),
   /** We stopped or released it ourselves: ignore. */
   KILLED_BY_AM(false);
 

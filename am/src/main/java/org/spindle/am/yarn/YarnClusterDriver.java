@@ -34,6 +34,8 @@ public final class YarnClusterDriver implements ClusterDriver, AutoCloseable {
   private final NMClientAsync nm;
   private final Map<Long, Deque<ContainerRequest>> outstanding = new ConcurrentHashMap<>();
   private final AtomicInteger pending = new AtomicInteger();
+  /** Containers this attempt asked an NM to start; others were adopted from an earlier attempt. */
+  private final java.util.Set<ContainerId> startedHere = ConcurrentHashMap.newKeySet();
   private volatile ClusterEvents events;
 
   public YarnClusterDriver(Configuration conf, YarnClientFactories.AmRmClientFactory rmFactory,
@@ -102,12 +104,21 @@ public final class YarnClusterDriver implements ClusterDriver, AutoCloseable {
 
   @Override
   public void startContainer(Container container, ContainerLaunchContext context) {
+    startedHere.add(container.getId());
     nm.startContainerAsync(container, context);
   }
 
+  /**
+   * NMClientAsync stops only containers it started itself; a container adopted from an earlier AM
+   * attempt is released instead, and the RM has its NodeManager kill it.
+   */
   @Override
   public void stopContainer(ContainerId id, NodeId nodeId) {
-    nm.stopContainerAsync(id, nodeId);
+    if (startedHere.remove(id)) {
+      nm.stopContainerAsync(id, nodeId);
+    } else {
+      rm.releaseAssignedContainer(id);
+    }
   }
 
   @Override

@@ -14,17 +14,12 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.yarn.api.records.ContainerId;
-import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
-import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
-import org.apache.hadoop.yarn.api.records.NodeId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.spindle.am.JobController;
 import org.spindle.am.security.AppSecret;
 import org.spindle.am.yarn.ClusterDriver;
-import org.spindle.am.yarn.ResourceProfiles;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.JobSpec;
 import org.spindle.proto.JobStatusRequest;
@@ -39,17 +34,7 @@ class ControlPlaneSecretTest {
   @BeforeAll
   static void start() throws Exception {
     JobSpec spec = new JobConfLoader().load(List.of(), Map.of("spindle.role.w.command", "x"));
-    ClusterDriver noop = new ClusterDriver() {
-      public void requestContainer(ResourceProfiles.Profile p) { }
-      public void cancelRequest(ResourceProfiles.Profile p) { }
-      public void releaseContainer(ContainerId id) { }
-      public void startContainer(org.apache.hadoop.yarn.api.records.Container c, ContainerLaunchContext x) { }
-      public void stopContainer(ContainerId id, NodeId n) { }
-      public void queryContainer(ContainerId id, NodeId n) { }
-      public void avoidNodes(List<String> hosts) { }
-      public int clusterNodes() { return 0; }
-      public void finish(FinalApplicationStatus s, String d) { }
-    };
+    ClusterDriver noop = new NoopClusterDriver();
     state = Executors.newSingleThreadExecutor();
     JobController controller = new JobController(spec, noop, (t, c) -> null, s -> { }, Clock.systemUTC(), state);
     server = new ControlPlaneServer(new ControlPlaneService(controller, 1000), SECRET, 0).start();
