@@ -70,7 +70,8 @@ public final class ApplicationMaster {
     int amAttempt = containerId.getApplicationAttemptId().getAttemptId();
     String host = env.getOrDefault(Environment.NM_HOST.name(), InetAddress.getLocalHost().getHostName());
     AppSecret secret = AppSecret.fromCurrentUser();
-    LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId, amAttempt, host, spec.roles().size(), spec.totalTasks(),
+    LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId, amAttempt, host,
+        spec.roles().size(), spec.totalTasks(),
         spec.restartMode());
 
     ScheduledExecutorService stateThread = Executors.newSingleThreadScheduledExecutor(r -> {

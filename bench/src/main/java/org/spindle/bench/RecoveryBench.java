@@ -38,16 +38,27 @@ public final class RecoveryBench {
       Map<String, List<Long>> results = new HashMap<>();
       List<Long> assemble = new ArrayList<>();
       for (int rep = 0; rep < REPS; rep++) {
-        for (String mode : List.of("independent", "gang")) {
+        for (String mode : List.of("independent", "gang", "am")) {
           Path done = work.resolve("done-" + mode + rep);
-          Submitter.Submitted job = start(cluster, work, mode, done);
+          Submitter.Submitted job = start(cluster, work, "am".equals(mode) ? "independent" : mode, done);
           long t0 = System.nanoTime();
           waitWhole(cluster, job, 0);
           assemble.add(ms(t0));
-          String victim = task(status(cluster, job), "worker", 1).getContainerId();
-          long t1 = System.nanoTime();
-          kill9(work, victim);
-          waitWhole(cluster, job, "gang".equals(mode) ? 1 : 0, victim);
+          long t1;
+          if ("am".equals(mode)) {
+            ApplicationReport r = report(cluster, job);
+            String am = org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(
+                r.getCurrentApplicationAttemptId(), 1).toString();
+            t1 = System.nanoTime();
+            kill9(work, am);
+            waitForAttempt(cluster, work, job, 2);
+            waitWhole(cluster, job, 0);
+          } else {
+            String victim = task(status(cluster, job), "worker", 1).getContainerId();
+            t1 = System.nanoTime();
+            kill9(work, victim);
+            waitWhole(cluster, job, "gang".equals(mode) ? 1 : 0, victim);
+          }
           results.computeIfAbsent(mode, k -> new ArrayList<>()).add(ms(t1));
           Files.createFile(done);
           new SpindleClient(cluster.conf(), new PrintStream(OutputStream.nullOutputStream())).await(job);
@@ -61,6 +72,10 @@ public final class RecoveryBench {
           results.get("independent"));
       System.out.printf("  kill -9 -> whole again, gang:        %6d ms  (all: %s)%n", gang, results.get("gang"));
       System.out.printf("  gang / independent recovery ratio:   %6.2f%n", (double) gang / ind);
+      long am = median(results.get("am"));
+      System.out.printf("  kill -9 AM -> attempt 2 serves, every task re-registered: %6d ms  (all: %s)%n", am,
+          results.get("am"));
+      System.out.printf("  AM restart / independent worker restart ratio: %6.2f%n", (double) am / ind);
     }
     System.exit(0); // the mini cluster leaves non-daemon Hadoop threads behind
   }
@@ -100,6 +115,45 @@ public final class RecoveryBench {
       }
       check(deadline);
       Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Polls (bounded) until the given AM attempt serves the job and every task's launcher has
+   * registered with it again (its heartbeats reach the new AM: the job status lists every task).
+   */
+  private static void waitForAttempt(LocalCluster cluster, Path work, Submitter.Submitted job, int attempt)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (true) {
+      ApplicationReport r = report(cluster, job);
+      if (r.getCurrentApplicationAttemptId().getAttemptId() == attempt && r.getRpcPort() > 0) {
+        try {
+          JobStatusResponse st = status(cluster, job);
+          if (st.getTasksCount() == WORKERS + 1 && reRegistered(work, job, WORKERS + 1)) {
+            return;
+          }
+        } catch (io.grpc.StatusRuntimeException e) {
+          // the new AM is binding its server
+        }
+      }
+      check(deadline);
+      Thread.sleep(100); // each poll reads the containers' logs
+    }
+  }
+
+  /** Every task container's launcher logged that it registered with the new attempt. */
+  private static boolean reRegistered(Path work, Submitter.Submitted job, int tasks) throws Exception {
+    try (Stream<Path> s = Files.walk(work)) {
+      long n = s.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains(job.appId().toString()))
+          .filter(p -> {
+            try {
+              return Files.readString(p).contains("registered with ApplicationMaster attempt");
+            } catch (java.io.IOException e) {
+              return false;
+            }
+          }).count();
+      return n >= tasks;
     }
   }
 

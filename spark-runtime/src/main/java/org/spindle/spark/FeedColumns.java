@@ -53,6 +53,18 @@ public final class FeedColumns {
   }
 
   /**
+   * The prepared rows sorted within each partition by every column. Feeding resumes a partition by
+   * the number of batches a worker already holds, which is only right if a second evaluation of the
+   * DataFrame (a restarted driver running preTrain again) yields the same rows in the same order.
+   * Spark keeps which rows land in which partition, not their order inside it; this sort restores
+   * it. All feedable columns (numbers, numeric arrays) are orderable.
+   */
+  public static Dataset<Row> inStableOrder(Dataset<Row> prepared) {
+    return prepared.sortWithinPartitions(java.util.Arrays.stream(prepared.columns()).map(c -> col(c))
+        .toArray(Column[]::new));
+  }
+
+  /**
    * Every column of {@code df}, with the model's {@code inputs} cast as the feeder casts them (for
    * scoring); fails naming any input column that has no tensor form.
    */

@@ -89,7 +89,7 @@ public final class SparkDriverMain {
       if (df == null) {
         LOG.info("preTrain returned no DataFrame: nothing to feed");
       } else {
-        prepared = FeedColumns.prepare(df, conf.get(ConfigKeys.FEED_LABEL_COLUMN, "label"))
+        prepared = FeedColumns.inStableOrder(FeedColumns.prepare(df, conf.get(ConfigKeys.FEED_LABEL_COLUMN, "label")))
             .persist(StorageLevel.MEMORY_AND_DISK());
         FeedColumns.checkData(prepared);
         LOG.info("feeding {} epoch(s) of {} to {} worker(s)", epochs, prepared.schema().simpleString(), workers.size());

@@ -17,10 +17,31 @@ import scala.jdk.javaapi.CollectionConverters;
 final class SpindleSchedulerBackend extends CoarseGrainedSchedulerBackend {
   private static final Logger LOG = LoggerFactory.getLogger(SpindleSchedulerBackend.class);
   private final ExecutorPool pool;
+  private final TaskSchedulerImpl scheduler;
 
   SpindleSchedulerBackend(TaskSchedulerImpl scheduler, RpcEnv rpcEnv, ExecutorPool pool) {
     super(scheduler, rpcEnv);
     this.pool = pool;
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * Without dynamic allocation, asks for spark.executor.instances live executors, as Spark's YARN
+   * backend does at start. Executors serve one driver: a restarted driver finds its predecessor's
+   * executors gone and gets new ones; for the first driver the AM already started them.
+   */
+  @Override
+  public void start() {
+    super.start();
+    org.apache.spark.SparkConf conf = scheduler.sc().getConf();
+    int wanted = conf.getInt("spark.executor.instances", 0);
+    if (wanted > 0 && !conf.getBoolean(SparkDriverMain.DYNAMIC_ALLOCATION, false)) {
+      try {
+        pool.scaleTo(wanted);
+      } catch (IOException e) {
+        LOG.warn("could not ask the AM for {} executor(s): {}", wanted, e.getMessage());
+      }
+    }
   }
 
   @Override

@@ -43,6 +43,8 @@ final class MiniClusterSupport implements AutoCloseable {
     k.put("spindle.dist.jar", Path.of(System.getProperty("spindle.dist.jar")).toAbsolutePath().toString());
     k.put("spindle.am.memory", "512");
     k.put("spindle.task.heartbeat-interval", "500ms");
+    // A job that stops making progress fails the test in bounded time instead of hanging it.
+    k.put("spindle.app.timeout", "10m");
     return k;
   }
 

@@ -220,26 +220,27 @@ class SparkFeedTest {
   }
 
   /**
-   * Runs the job with a slow trainer, kill -9s worker 1 part way through epoch 0, waits for its
-   * restart and for the job, which must succeed.
+   * Runs the job with a slow trainer, kill -9s {@code role:index} while worker 1 is part way
+   * through epoch 0, waits for the killed task's restart and for the job, which must succeed.
    */
-  private static Submitter.Submitted runKillingWorkerOneMidEpoch(Map<String, String> keys) throws Exception {
+  private static Submitter.Submitted runKillingMidEpoch(Map<String, String> keys, String role, int index)
+      throws Exception {
     keys.put("example.consume-delay-ms", "100");
     keys.put("example.linger-ms", "0");
-    keys.put("spindle.role.worker.max-restarts", "1");
+    keys.put("spindle.role." + role + ".max-restarts", "1");
     Submitter.Submitted s = startWithExamples(keys);
     mini.amAddress(s);
-    // Worker 1 is part way through epoch 0: kill -9 its container.
     String[] victim = new String[1];
     await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      TaskStatus w1 = mini.task(mini.jobStatus(s), "worker", 1);
-      victim[0] = w1.getContainerId();
+      JobStatusResponse st = mini.jobStatus(s);
+      TaskStatus w1 = mini.task(st, "worker", 1);
+      victim[0] = mini.task(st, role, index).getContainerId();
       return w1.getMetricsOrDefault("epoch0.rows", 0) > 0 && w1.getMetricsOrDefault("feed.epochs-completed", 0) == 0;
     });
     mini.kill9(victim[0]);
     await().atMost(Duration.ofMinutes(3)).until(() -> {
-      TaskStatus w1 = mini.task(mini.jobStatus(s), "worker", 1);
-      return w1.getRestarts() == 1 && w1.getState().equals("REGISTERED");
+      TaskStatus t = mini.task(mini.jobStatus(s), role, index);
+      return t.getRestarts() == 1 && t.getState().equals("REGISTERED");
     });
     SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
@@ -272,13 +273,36 @@ class SparkFeedTest {
   void aWorkerKilledInTheMiddleOfAnEpochGetsItsWholeShareAgain() throws Exception {
     Path reports = newReportsDir("reports-kill");
     Map<String, String> keys = job(reports);
-    Submitter.Submitted s = runKillingWorkerOneMidEpoch(keys);
+    Submitter.Submitted s = runKillingMidEpoch(keys, "worker", 1);
     // The restarted worker read epoch 0 from its start: together the two still saw every row once.
     assertEveryRowOncePerEpoch(reports);
     // The driver said what failed and fed the missing partitions again.
     String driverLog = driverLog(s);
     assertTrue(driverLog.contains("to worker worker:1 at"), "the feeding error names the worker");
     assertTrue(driverLog.contains("feeding them again"), "missing partitions are fed again");
+  }
+
+  /**
+   * kill -9 of the Spark driver mid-epoch: it restarts alone (workers keep training), runs preTrain
+   * again and feeds the epoch again; the workers keep the batches they already have, so every row
+   * still reaches them once per epoch.
+   */
+  @Test
+  void aKilledSparkDriverRestartsAndFeedsOnWithoutFeedingARowTwice() throws Exception {
+    Path reports = newReportsDir("reports-kill-driver");
+    runKillingMidEpoch(job(reports), "spark-driver", 0);
+    assertEveryRowOncePerEpoch(reports);
+  }
+
+  /**
+   * kill -9 of a Spark executor mid-epoch: Spark runs its tasks again on the other executor, the
+   * AM starts a new executor container, and every row still reaches the workers once per epoch.
+   */
+  @Test
+  void aKilledSparkExecutorIsReplacedAndItsPartitionsAreFedOnce() throws Exception {
+    Path reports = newReportsDir("reports-kill-executor");
+    runKillingMidEpoch(job(reports), "spark-executor", 0);
+    assertEveryRowOncePerEpoch(reports);
   }
 
   /**
@@ -407,7 +431,7 @@ class SparkFeedTest {
     Map<String, String> keys = job(reports);
     keys.put("spindle.feed.mode", "files");
     keys.put("spindle.feed.files-dir", shards.toUri().toString());
-    Submitter.Submitted s = runKillingWorkerOneMidEpoch(keys);
+    Submitter.Submitted s = runKillingMidEpoch(keys, "worker", 1);
     assertEveryRowOncePerEpoch(reports);
     assertTrue(driverLog(s).contains("feed worker 1 restarted during epoch 0: telling it to read shards"),
         "the driver told the restarted worker to read its shards of epoch 0 again");

@@ -216,45 +216,122 @@ class TensorFlowTrainingTest {
         LogisticRegressionJob.reportedWeights(lines.get(1)), "the replicas differ: " + lines);
   }
 
-  @Test
-  void aKilledWorkerRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
-    Path lake = mini.work.resolve("lake-kill-" + System.nanoTime());
-    Path report = mini.newRunsFile("kill.report");
-    Map<String, String> keys = job(lake, report, 1500, 15, false);
-    keys.put("spindle.role.evaluator.main-class", "org.spindle.tensorflow.TfTaskMain");
-    keys.put("spindle.role.evaluator.memory", "1024");
-    keys.put("spindle.evaluator.interval", "1s");
+  /**
+   * Runs the job, kill -9s {@code role:index} once a checkpoint at step 100 or later is committed,
+   * and checks what the README promises for a gang task: the gang restarts as attempt 1 (counted
+   * against the killed task's max-restarts), every trainer resumes at or after the checkpointed
+   * step, and the job succeeds. Returns the job, still running, after the resumption was seen.
+   */
+  private Submitter.Submitted killRestartsTheGangFromTheCheckpoint(Map<String, String> keys, Path lake, String role,
+                                                                    int index, List<String> trainers) throws Exception {
     Submitter.Submitted job = start(keys);
     mini.amAddress(job);
     CheckpointStore store = checkpoints(lake);
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
         .until(() -> store.latest().map(c -> c.step() >= 100).orElse(false)
-            && mini.task(mini.jobStatus(job), "worker", 1).getState().equals("REGISTERED"));
+            && mini.task(mini.jobStatus(job), role, index).getState().equals("REGISTERED"));
     long checkpointed = store.latest().orElseThrow().step();
-    TaskStatus before = mini.task(mini.jobStatus(job), "worker", 1);
-    mini.kill9(before.getContainerId());
+    mini.kill9(mini.task(mini.jobStatus(job), role, index).getContainerId());
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
       org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
-      TaskStatus w1 = mini.task(st, "worker", 1);
-      return st.getGangAttempt() == 1 && w1.getAttempt() == 1 && w1.getStep() > 0
-          && mini.task(st, "worker", 0).getStep() > 0;
+      return st.getGangAttempt() == 1 && mini.task(st, role, index).getAttempt() == 1
+          && trainers.stream().allMatch(t -> mini.task(st, t.split(":")[0], Integer.parseInt(t.split(":")[1])).getStep() > 0);
     });
     org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
-    assertEquals(1, mini.task(st, "worker", 1).getRestarts());
-    for (int i = 0; i < 2; i++) {
-      long resumedAt = mini.task(st, "worker", i).getStep();
-      assertTrue(resumedAt >= checkpointed, "worker " + i + " resumed at step " + resumedAt
-          + ", before the checkpointed step " + checkpointed);
+    assertEquals(1, mini.task(st, role, index).getRestarts(), role + ":" + index + " counted its failure");
+    for (String t : trainers) {
+      long resumedAt = mini.task(st, t.split(":")[0], Integer.parseInt(t.split(":")[1])).getStep();
+      assertTrue(resumedAt >= checkpointed, t + " resumed at step " + resumedAt + ", before the checkpointed step "
+          + checkpointed);
     }
+    return job;
+  }
+
+  /** The job succeeds and its last committed checkpoint is at {@code steps} or later. */
+  private static void assertSucceedsCheckpointingTo(Submitter.Submitted job, Path lake, long steps) throws Exception {
+    SubmitResult r = mini.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    long last = checkpoints(lake).latest().orElseThrow().step();
+    assertTrue(last >= steps, "the last checkpoint is at step " + last + ", before " + steps);
+  }
+
+  @Test
+  void aKilledWorkerRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-kill-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("kill.report"), 1500, 15, false);
+    keys.put("spindle.role.evaluator.main-class", "org.spindle.tensorflow.TfTaskMain");
+    keys.put("spindle.role.evaluator.memory", "1024");
+    keys.put("spindle.evaluator.interval", "1s");
+    Submitter.Submitted job = killRestartsTheGangFromTheCheckpoint(keys, lake, "worker", 1,
+        List.of("worker:0", "worker:1"));
     // The evaluator, outside the gang, kept its attempt and evaluates committed checkpoints.
     await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() ->
         mini.task(mini.jobStatus(job), "evaluator", 0).getMetricsMap().containsKey("eval_loss"));
     TaskStatus eval = mini.task(mini.jobStatus(job), "evaluator", 0);
     assertEquals(0, eval.getAttempt(), "a gang restart does not touch the evaluator");
     assertTrue(eval.getMetricsMap().get("checkpoint_step") >= 100, eval.toString());
+    assertSucceedsCheckpointingTo(job, lake, 1500);
+  }
+
+  /** kill -9 of the parameter server: its variables are gone, so the gang restarts from the checkpoint. */
+  @Test
+  void aKilledPsRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-kill-ps-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("kill-ps.report"), 1200, 15, false);
+    keys.put("spindle.role.ps.max-restarts", "1");
+    Submitter.Submitted job = killRestartsTheGangFromTheCheckpoint(keys, lake, "ps", 0, List.of("worker:0", "worker:1"));
+    assertSucceedsCheckpointingTo(job, lake, 1200);
+  }
+
+  /**
+   * A job with a chief role (chief:0 checkpoints and exports, worker:0 trains beside it): kill -9 of
+   * the chief restarts the gang from the checkpoint, and the restarted chief carries on checkpointing.
+   */
+  @Test
+  void aKilledChiefRestartsTheGangWhichResumesFromTheLatestCheckpoint() throws Exception {
+    Path lake = mini.work.resolve("lake-kill-chief-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("kill-chief.report"), 1200, 15, false);
+    keys.put("spindle.role.worker.instances", "1");
+    keys.put("spindle.role.chief.instances", "1");
+    keys.put("spindle.role.chief.main-class", "org.spindle.tensorflow.TfTaskMain");
+    keys.put("spindle.role.chief.memory", "1024");
+    keys.put("spindle.role.chief.max-restarts", "1");
+    keys.put("spindle.role.chief.env.TF_CPP_MIN_LOG_LEVEL", "2");
+    Submitter.Submitted job = killRestartsTheGangFromTheCheckpoint(keys, lake, "chief", 0,
+        List.of("chief:0", "worker:0"));
+    assertSucceedsCheckpointingTo(job, lake, 1200);
+  }
+
+  /**
+   * kill -9 of the evaluator: it is outside the gang, so it alone restarts (a new generation) and
+   * evaluates again; training is not disturbed.
+   */
+  @Test
+  void aKilledEvaluatorRestartsAloneWhileTrainingGoesOn() throws Exception {
+    Path lake = mini.work.resolve("lake-kill-eval-" + System.nanoTime());
+    Map<String, String> keys = job(lake, mini.newRunsFile("kill-eval.report"), 1200, 15, false);
+    keys.put("spindle.role.evaluator.main-class", "org.spindle.tensorflow.TfTaskMain");
+    keys.put("spindle.role.evaluator.memory", "1024");
+    keys.put("spindle.role.evaluator.max-restarts", "1");
+    keys.put("spindle.evaluator.interval", "1s");
+    Submitter.Submitted job = start(keys);
+    mini.amAddress(job);
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
+        mini.task(mini.jobStatus(job), "evaluator", 0).getMetricsMap().containsKey("eval_loss"));
+    mini.kill9(mini.task(mini.jobStatus(job), "evaluator", 0).getContainerId());
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      TaskStatus e = mini.task(mini.jobStatus(job), "evaluator", 0);
+      return e.getGeneration() == 1 && e.getMetricsMap().containsKey("eval_loss");
+    });
+    org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
+    assertEquals(1, mini.task(st, "evaluator", 0).getRestarts());
+    assertEquals(0, st.getGangAttempt(), "the gang was not restarted");
+    for (int i = 0; i < 2; i++) {
+      assertEquals(0, mini.task(st, "worker", i).getRestarts());
+      assertEquals(0, mini.task(st, "worker", i).getGeneration());
+    }
     SubmitResult r = mini.await(job);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
-    assertTrue(store.latest().orElseThrow().step() >= 1500);
   }
 
   /**

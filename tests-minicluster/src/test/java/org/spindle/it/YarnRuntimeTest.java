@@ -184,6 +184,60 @@ class YarnRuntimeTest {
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
   }
 
+  /**
+   * With an external ZooKeeper, the server expires every session of the job (the AM's and each
+   * launcher's) while it runs: the task nodes come back under new sessions, the job succeeds, and the
+   * AM, on its new session, still deletes the app's subtree at the end.
+   */
+  @Test
+  void zooKeeperSessionExpiryOfTheTasksAndTheAmDoesNotFailTheJob() throws Exception {
+    Path done = mini.newRunsFile("zk-expiry.done");
+    try (ExpiringZooKeeper zk = new ExpiringZooKeeper(Files.createTempDirectory(mini.work, "zk-expiry"))) {
+      Submitter.Submitted job = mini.start(Map.of(
+          "spindle.zookeeper.connect", zk.connectString(),
+          "spindle.role.worker.instances", "2", "spindle.role.worker.memory", "512",
+          "spindle.role.worker.command", recordAndWait(mini.newRunsFile("zk-expiry.runs"), done, "w")));
+      String app = job.appId().toString();
+      try (CuratorFramework reader = ZkRegistry.connect(zk.connectString(), job.secret(), app, 10_000)) {
+        List<String> nodes = List.of(ZkRegistry.taskPath(app, 0, "worker", 0), ZkRegistry.taskPath(app, 0, "worker", 1));
+        await().atMost(Duration.ofSeconds(120)).until(() -> nodes.stream().allMatch(p -> exists(reader, p))
+            && exists(reader, "/spindle/" + app + "/job-state"));
+        Map<String, Long> owners = new HashMap<>();
+        nodes.forEach(p -> owners.put(p, owner(reader, p)));
+        java.util.Set<Long> sessions = zk.sessions();
+        sessions.remove(reader.getZookeeperClient().getZooKeeper().getSessionId());
+        assertTrue(sessions.size() >= 3, "the AM and both launchers are connected: " + sessions);
+        sessions.forEach(zk::expire);
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().allMatch(p -> {
+          long now = owner(reader, p);
+          return now != 0 && now != owners.get(p) && !sessions.contains(now);
+        }));
+        Files.createFile(done);
+        SubmitResult r = mini.await(job);
+        assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !exists(reader, "/spindle/" + app));
+      }
+    }
+  }
+
+  private static boolean exists(CuratorFramework zk, String path) {
+    try {
+      return zk.checkExists().forPath(path) != null;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The session that owns an ephemeral node, or 0 when the node is absent. */
+  private static long owner(CuratorFramework zk, String path) {
+    try {
+      org.apache.zookeeper.data.Stat st = zk.checkExists().forPath(path);
+      return st == null ? 0 : st.getEphemeralOwner();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
   @Test
   void gangModeRestartsEveryTaskWithTheNextAttempt() throws Exception {
     Path runs = mini.newRunsFile("gang.runs");
