@@ -19,14 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.control.ControlPlaneServer;
 import org.spindle.am.control.ControlPlaneService;
-import org.spindle.am.recovery.AmRecord;
-import org.spindle.am.recovery.AmRecordFile;
+import org.spindle.task.AmRecord;
+import org.spindle.task.AmRecordFile;
 import org.spindle.am.recovery.JobSnapshot;
 import org.spindle.am.recovery.JobStateStore;
 import org.spindle.am.recovery.StagingJobStateStore;
 import org.spindle.am.registry.EmbeddedZooKeeper;
 import org.spindle.am.registry.ZkRegistry;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.am.web.JobHistory;
 import org.spindle.am.web.MetricsHistory;
 import org.spindle.am.web.TrackingServer;
@@ -132,6 +132,10 @@ public final class ApplicationMaster {
       // Published once the job's state is in place: tasks that lost the previous attempt follow this one.
       AmRecordFile.publish(conf, AmRecordFile.in(staging), new AmRecord(amAttempt, amAddress, zkConnect, trackingUrl));
       outcome = controller.outcome().get();
+      if (outcome.superseded()) {
+        LOG.warn("AM attempt {} ends without touching the job: {}", amAttempt, outcome.diagnostics());
+        return false;
+      }
       LOG.info("job {}: {}", outcome.succeeded() ? "SUCCEEDED" : "FAILED", outcome.diagnostics());
       writeHistory(conf, jobConf.get(org.spindle.conf.ConfigKeys.HISTORY_DIR, ""), appId, ui);
       // Let tasks see stop_requested on their next heartbeat before the server goes away.

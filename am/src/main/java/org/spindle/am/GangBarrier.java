@@ -1,5 +1,6 @@
 package org.spindle.am;
 
+import org.spindle.task.ClusterSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

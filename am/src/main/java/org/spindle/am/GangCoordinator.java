@@ -1,5 +1,6 @@
 package org.spindle.am;
 
+import org.spindle.task.ClusterSpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;

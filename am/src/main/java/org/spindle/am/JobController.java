@@ -1,5 +1,6 @@
 package org.spindle.am;
 
+import org.spindle.task.ClusterSpec;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -113,11 +114,6 @@ public final class JobController implements ClusterEvents {
     });
   }
 
-  /** What the next AM attempt would recover now. */
-  JobSnapshot snapshot() {
-    return recovery.snapshot();
-  }
-
   @Override
   public void onAllocated(List<Container> containers) {
     run(() -> containers.forEach(this::assign));
@@ -151,6 +147,20 @@ public final class JobController implements ClusterEvents {
   public void onFatalError(Throwable error) {
     run(() -> fail("the ResourceManager rejected the ApplicationMaster: " + error.getMessage()
         + JobDiagnostics.pendingRoles(state.tasks.values(), spec)));
+  }
+
+  /** Another attempt owns the job now: no container is stopped, nothing unregistered or cleaned up. */
+  @Override
+  public void onShutdownRequest() {
+    run(() -> {
+      if (!outcome.isDone()) {
+        String why = "the ResourceManager asked this ApplicationMaster attempt to shut down (a newer attempt owns "
+            + "the job, or the application was killed)";
+        LOG.warn("{}; leaving the tasks to it", why);
+        gang.failAll(why);
+        outcome.complete(new JobOutcome(false, why, true));
+      }
+    });
   }
 
   /** Periodic checks: heartbeats, progress, allocation and registration timeouts, the job timeout; then a save. */
@@ -246,7 +256,7 @@ public final class JobController implements ClusterEvents {
       }
       t.heartbeat(clock.millis());
       watchdog.heard(t);
-      return outcome.isDone();
+      return outcome.isDone() && !outcome.join().superseded(); // a superseded AM never stops tasks
     });
   }
 
@@ -331,17 +341,7 @@ public final class JobController implements ClusterEvents {
     ContainerExitClassifier.Classified c = ContainerExitClassifier.classify(s.getExitStatus(), s.getDiagnostics(),
         ours, ConfigKeys.roleKey(t.role(), ConfigKeys.ROLE_MEMORY));
     LOG.info("container {} of task {} completed: {} ({})", id, t.ref(), c.kind(), c.reason());
-    switch (c.kind()) {
-      case SUCCEEDED -> t.transition(TaskState.SUCCEEDED, clock.millis(), c.reason());
-      case KILLED_BY_AM -> { }
-      case APP_FAILURE -> {
-        String reason = c.reason() + (t.lastDiagnostics().isEmpty() ? "" : "; task said: " + t.lastDiagnostics());
-        if (spec.restartMode() != RestartMode.GANG || !state.isGang(t) || !gang.holdFailure(t, reason)) {
-          restarts.appFailure(t, reason);
-        }
-      }
-      default -> restarts.restart(t, c.kind(), c.reason());
-    }
+    restarts.exited(t, c);
   }
 
   private void checkDone() {

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.task.Task;
 import org.spindle.am.task.TaskState;
+import org.spindle.am.yarn.ContainerExitClassifier;
 import org.spindle.am.yarn.ExitKind;
 import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.RestartMode;
@@ -33,6 +34,21 @@ final class RestartPolicy implements Failures {
     this.failJob = failJob;
     this.finished = finished;
     this.checkDone = checkDone;
+  }
+
+  /** Acts on a container exit as the classifier judged it (the one place exits are decided). */
+  void exited(Task t, ContainerExitClassifier.Classified c) {
+    switch (c.kind()) {
+      case SUCCEEDED -> t.transition(TaskState.SUCCEEDED, state.now(), c.reason());
+      case KILLED_BY_AM -> { }
+      case APP_FAILURE -> {
+        String reason = c.reason() + (t.lastDiagnostics().isEmpty() ? "" : "; task said: " + t.lastDiagnostics());
+        if (state.spec.restartMode() != RestartMode.GANG || !state.isGang(t) || !gang.holdFailure(t, reason)) {
+          appFailure(t, reason);
+        }
+      }
+      default -> restart(t, c.kind(), c.reason());
+    }
   }
 
   /** A failure that is the task's fault: count it, then restart or fail the job. */

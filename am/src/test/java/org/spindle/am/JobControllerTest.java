@@ -1,5 +1,6 @@
 package org.spindle.am;
 
+import org.spindle.task.ClusterSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -586,5 +587,18 @@ class JobControllerTest {
     assertEquals(1, driver2.outstanding("worker"));
     assertNull(driver2.finalStatus);
     assertEquals(2, store.saved.amAttempt(), "attempt 2 saved its own state");
+  }
+
+  @Test
+  void anAttemptTheResourceManagerSupersededLeavesEveryContainerAndTheRegistrationAlone() {
+    start(Map.of());
+    allocateAll();
+    registerAll();
+    controller.onShutdownRequest();
+    JobOutcome o = controller.outcome().join();
+    assertTrue(o.superseded() && !o.succeeded(), o.toString());
+    assertTrue(driver.stopped.isEmpty() && driver.released.isEmpty(), "the new attempt owns the containers");
+    assertNull(driver.finalStatus, "no unregister: that would end the application for the new attempt too");
+    assertFalse(controller.heartbeat(new TaskRef("worker", 0), 0, 0).join(), "tasks are not told to stop");
   }
 }

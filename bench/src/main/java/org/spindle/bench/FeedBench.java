@@ -37,7 +37,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.feeder.AlignedAllocation;
 import org.spindle.feeder.FeedBuffer;
 import org.spindle.feeder.FeedReader;

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.task.ControlPlaneClient;
 import org.spindle.client.SpindleClient;
 import org.spindle.client.Submitter;
 import org.spindle.client.local.LocalCluster;
@@ -184,7 +184,9 @@ public final class RecoveryBench {
   private static void kill9(Path work, String containerId) throws Exception {
     try (Stream<Path> s = Files.walk(work)) {
       Path pidFile = s.filter(p -> p.getFileName().toString().equals(containerId + ".pid")).findFirst().orElseThrow();
-      ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow().destroyForcibly();
+      ProcessHandle p = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+      p.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM, if the pid is its launch shell
+      p.destroyForcibly();
     }
   }
 

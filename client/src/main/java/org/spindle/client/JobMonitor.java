@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.task.ControlPlaneClient;
 import org.spindle.proto.JobStatusRequest;
 import org.spindle.proto.JobStatusResponse;
 import org.spindle.proto.TaskStatus;

@@ -27,7 +27,7 @@ import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.client.api.YarnClientApplication;
 import org.apache.hadoop.yarn.exceptions.YarnException;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.am.yarn.AskFeasibility;
 import org.spindle.am.yarn.ClusterLimits;
 import org.spindle.am.yarn.ContainerSpecs;

@@ -3,8 +3,9 @@ package org.spindle.launcher;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.registry.ZkRegistry;
-import org.spindle.am.security.AppSecret;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.spindle.task.TaskZooKeeper;
+import org.spindle.task.AppSecret;
 
 /**
  * This task's node in the application's ZooKeeper. The ZooKeeper the AM embeds moves with the AM:
@@ -20,7 +21,8 @@ final class TaskRegistration implements AutoCloseable {
   private final int index;
   private final String endpointJson;
   private String connect;
-  private ZkRegistry registry;
+  private CuratorFramework zk;
+  private PersistentNode node;
 
   TaskRegistration(AppSecret secret, String appId, long sessionTimeoutMs, int attempt, String role, int index,
                    String endpointJson) {
@@ -37,27 +39,34 @@ final class TaskRegistration implements AutoCloseable {
     if (zkConnect.equals(connect)) {
       return;
     }
-    ZkRegistry old = registry;
-    CuratorFramework zk = ZkRegistry.connect(zkConnect, secret, appId, sessionTimeoutMs);
-    ZkRegistry next = new ZkRegistry(zk, appId);
+    CuratorFramework nextZk = TaskZooKeeper.connect(zkConnect, secret, appId, sessionTimeoutMs);
+    PersistentNode nextNode;
     try {
-      next.registerTask(attempt, role, index, endpointJson);
+      nextNode = TaskZooKeeper.registerTask(nextZk, TaskZooKeeper.taskPath(appId, attempt, role, index), endpointJson);
     } catch (Exception e) {
-      next.close();
+      nextZk.close();
       throw e;
     }
-    registry = next;
-    if (old != null) {
+    if (zk != null) {
       LOG.info("task node moved from ZooKeeper {} to {}", connect, zkConnect);
-      old.close();
+      close();
     }
+    zk = nextZk;
+    node = nextNode;
     connect = zkConnect;
   }
 
   @Override
   public synchronized void close() {
-    if (registry != null) {
-      registry.close();
+    if (node != null) {
+      try {
+        node.close();
+      } catch (java.io.IOException e) {
+        LOG.debug("closing the task node: {}", e.toString());
+      }
+    }
+    if (zk != null) {
+      zk.close();
     }
   }
 }

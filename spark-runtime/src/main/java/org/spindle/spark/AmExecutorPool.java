@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.control.AmView;
+import org.spindle.task.AmView;
 
 /** Executors as tasks of the executor role, scaled and released through the AM's control plane. */
 final class AmExecutorPool implements ExecutorPool {

@@ -5,7 +5,7 @@ import java.util.Map;
 import org.apache.spark.executor.CoarseGrainedExecutorBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.control.AmView;
+import org.spindle.task.AmView;
 import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.SpindleEnv;
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import org.spindle.am.control.AmView;
+import org.spindle.task.AmView;
 
 /**
  * Where feed worker number w (0 .. size-1) listens now. Shipped inside feeding tasks, so a task

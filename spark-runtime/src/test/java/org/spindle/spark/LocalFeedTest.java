@@ -25,7 +25,7 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.feeder.AlignedAllocation;
 import org.spindle.feeder.FeedBuffer;
 import org.spindle.feeder.FeedReader;

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.control.TaskReporter;
+import org.spindle.task.TaskReporter;
 import org.spindle.api.SpindleJob;
 import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.JobConfLoader;

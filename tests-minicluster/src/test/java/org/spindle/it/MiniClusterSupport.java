@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.client.api.YarnClient;
-import org.spindle.am.control.ControlPlaneClient;
+import org.spindle.task.ControlPlaneClient;
 import org.spindle.client.SpindleClient;
 import org.spindle.client.SubmitResult;
 import org.spindle.client.Submitter;
@@ -95,6 +95,17 @@ final class MiniClusterSupport implements AutoCloseable {
   /** kill -9 on the container's process, found through the NodeManager's pid file. */
   void kill9(String containerId) throws IOException {
     containerProcess(containerId).destroyForcibly();
+  }
+
+  /**
+   * kill -9 of the container's whole process tree (the JVM and anything it started): the NodeManager's
+   * pid file may name the launch shell rather than the JVM, and a JVM that outlives its shell is not
+   * the crash being simulated.
+   */
+  void kill9Tree(String containerId) throws IOException {
+    ProcessHandle p = containerProcess(containerId);
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
   }
 
   /** The container's process, from the NodeManager's pid file. */

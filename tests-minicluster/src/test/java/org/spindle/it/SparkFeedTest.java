@@ -338,7 +338,7 @@ class SparkFeedTest {
     stepBefore[0] = mini.task(before, "worker", 0).getStep();
     stepBefore[1] = mini.task(before, "worker", 1).getStep();
     org.apache.hadoop.yarn.api.records.ApplicationAttemptId first = mini.report(s).getCurrentApplicationAttemptId();
-    mini.kill9(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(first, 1).toString());
+    mini.kill9Tree(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(first, 1).toString());
 
     // Attempt 2 runs and serves the same tasks, in the same containers, never restarted.
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {

@@ -1,11 +1,12 @@
 package org.spindle.am.control;
 
+import org.spindle.task.SecretAuth;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 
 /** The AM's gRPC server: every call passes the secret check first. */
 public final class ControlPlaneServer implements AutoCloseable {

@@ -5,7 +5,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
-import org.spindle.am.ClusterSpec;
+import org.spindle.task.ClusterSpec;
 import org.spindle.am.JobController;
 import org.spindle.am.JobStatusView;
 import org.spindle.am.TaskRejectedException;

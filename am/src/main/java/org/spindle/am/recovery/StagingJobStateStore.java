@@ -1,5 +1,6 @@
 package org.spindle.am.recovery;
 
+import org.spindle.task.StagingFiles;
 import java.io.IOException;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;

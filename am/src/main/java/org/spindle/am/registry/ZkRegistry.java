@@ -19,9 +19,10 @@ import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.ClusterSpec;
+import org.spindle.task.ClusterSpec;
 import org.spindle.am.SpecListener;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
+import org.spindle.task.TaskZooKeeper;
 
 /**
  * The application's subtree in ZooKeeper: /spindle/&lt;appId&gt;/cluster-spec (published by the AM) and
@@ -30,8 +31,7 @@ import org.spindle.am.security.AppSecret;
  */
 public final class ZkRegistry implements SpecListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZkRegistry.class);
-  public static final String ROOT = "/spindle";
-  static final String DIGEST_USER = "spindle";
+  public static final String ROOT = TaskZooKeeper.ROOT;
 
   private final CuratorFramework zk;
   private final String appPath;
@@ -42,46 +42,14 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     this.appPath = ROOT + "/" + appId;
   }
 
-  /** Connects with the application's digest credentials; nodes under the app get the digest ACL. */
+  /** Connects with the application's digest credentials (see {@link TaskZooKeeper#connect}). */
   public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs)
       throws InterruptedException {
-    String appPath = ROOT + "/" + appId;
-    // ZooKeeper calls contains(null) on ACL lists, which immutable List.of rejects.
-    List<ACL> appAcl = java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
-    ACLProvider acls = new ACLProvider() {
-      @Override
-      public List<ACL> getDefaultAcl() {
-        return ZooDefs.Ids.OPEN_ACL_UNSAFE;
-      }
-
-      @Override
-      public List<ACL> getAclForPath(String path) {
-        return path.startsWith(appPath) ? appAcl : ZooDefs.Ids.OPEN_ACL_UNSAFE;
-      }
-    };
-    CuratorFramework c = CuratorFrameworkFactory.builder()
-        .connectString(connect)
-        .sessionTimeoutMs((int) sessionTimeoutMs)
-        .connectionTimeoutMs(15_000)
-        .retryPolicy(new ExponentialBackoffRetry(200, 5))
-        .authorization("digest", (DIGEST_USER + ":" + secret.reveal()).getBytes(StandardCharsets.US_ASCII))
-        .aclProvider(acls)
-        .build();
-    c.start();
-    if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) {
-      c.close();
-      throw new IllegalStateException("cannot reach ZooKeeper at " + connect + " within 30s; check "
-          + "spindle.zookeeper.connect");
-    }
-    return c;
+    return TaskZooKeeper.connect(connect, secret, appId, sessionTimeoutMs);
   }
 
   static String digest(AppSecret secret) {
-    try {
-      return DigestAuthenticationProvider.generateDigest(DIGEST_USER + ":" + secret.reveal());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return TaskZooKeeper.digest(secret);
   }
 
   public String appPath() {
@@ -89,7 +57,7 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
   }
 
   public static String taskPath(String appId, int attempt, String role, int index) {
-    return ROOT + "/" + appId + "/attempt-" + attempt + "/" + role + "/" + index;
+    return TaskZooKeeper.taskPath(appId, attempt, role, index);
   }
 
   public void initAppNode() throws Exception {
@@ -118,16 +86,8 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
    * network partition), the node is written again under the new session.
    */
   public void registerTask(int attempt, String role, int index, String endpointJson) throws Exception {
-    String path = appPath + "/attempt-" + attempt + "/" + role + "/" + index;
-    byte[] data = endpointJson.getBytes(StandardCharsets.UTF_8);
-    zk.delete().quietly().forPath(path);
-    PersistentNode node = new PersistentNode(zk, CreateMode.EPHEMERAL, false, path, data);
-    node.start();
-    if (!node.waitForInitialCreate(30, TimeUnit.SECONDS)) {
-      node.close();
-      throw new IllegalStateException("could not register " + path + " in ZooKeeper within 30 s");
-    }
-    taskNodes.add(node);
+    taskNodes.add(TaskZooKeeper.registerTask(zk, appPath + "/attempt-" + attempt + "/" + role + "/" + index,
+        endpointJson));
   }
 
   /**

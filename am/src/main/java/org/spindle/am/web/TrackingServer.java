@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.JobStatusView;
 import org.spindle.am.TaskView;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.conf.JobSpec;
 import org.spindle.conf.RoleSpec;
 

@@ -19,6 +19,12 @@ public interface ClusterEvents {
 
   void onFatalError(Throwable error);
 
+  /**
+   * The RM no longer takes this attempt as current (it started a newer attempt after losing this
+   * one, or the application was killed): leave everything as it is and exit.
+   */
+  void onShutdownRequest();
+
   /** The RM's reports of nodes whose state changed (lost, decommissioned, unhealthy, back). */
   void onNodesUpdated(List<NodeReport> nodes);
 

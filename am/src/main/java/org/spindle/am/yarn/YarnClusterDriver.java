@@ -177,7 +177,7 @@ public final class YarnClusterDriver implements ClusterDriver, AutoCloseable {
 
     @Override
     public void onShutdownRequest() {
-      events.onFatalError(new IllegalStateException("the ResourceManager asked the AM to shut down"));
+      events.onShutdownRequest();
     }
 
     @Override

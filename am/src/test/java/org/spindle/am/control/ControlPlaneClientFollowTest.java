@@ -1,5 +1,6 @@
 package org.spindle.am.control;
 
+import org.spindle.task.ControlPlaneClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.spindle.am.JobController;
-import org.spindle.am.recovery.AmRecord;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AmRecord;
+import org.spindle.task.AppSecret;
 import org.spindle.am.yarn.ClusterDriver;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.JobSpec;

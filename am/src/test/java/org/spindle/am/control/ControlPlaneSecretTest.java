@@ -1,5 +1,6 @@
 package org.spindle.am.control;
 
+import org.spindle.task.ControlPlaneClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.spindle.am.JobController;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.am.yarn.ClusterDriver;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.JobSpec;

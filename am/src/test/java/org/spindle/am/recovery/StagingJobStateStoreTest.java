@@ -1,5 +1,7 @@
 package org.spindle.am.recovery;
 
+import org.spindle.task.AmRecordFile;
+import org.spindle.task.AmRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.spindle.am.registry.ZkRegistry;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 
 /** The ZooKeeper store on a real server: kept under the app's subtree, behind the app's digest. */
 class ZkJobStateStoreTest extends JobStateStoreContract {

@@ -18,8 +18,8 @@ import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.spindle.am.ClusterSpec;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.ClusterSpec;
+import org.spindle.task.AppSecret;
 
 /** The registry against a real ZooKeeper server (Curator's TestingServer). */
 class ZkRegistryTest {

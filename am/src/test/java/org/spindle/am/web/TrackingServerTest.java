@@ -16,7 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.spindle.am.JobStatusView;
 import org.spindle.am.TaskView;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.JobSpec;
 

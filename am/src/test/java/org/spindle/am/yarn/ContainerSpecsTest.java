@@ -11,7 +11,7 @@ import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
 import org.junit.jupiter.api.Test;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 
 class ContainerSpecsTest {
   @Test

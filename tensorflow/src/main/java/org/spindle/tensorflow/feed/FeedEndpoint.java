@@ -7,7 +7,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.feeder.AlignedAllocation;
 import org.spindle.feeder.FeedBuffer;
 import org.spindle.feeder.FeedServer;

@@ -1,4 +1,4 @@
-package org.spindle.am.control;
+package org.spindle.task;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.recovery.AmRecord;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AmRecord;
+import org.spindle.task.AppSecret;
 import org.spindle.proto.SpindleControlGrpc;
 
 /**

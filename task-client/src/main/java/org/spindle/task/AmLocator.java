@@ -1,4 +1,4 @@
-package org.spindle.am.control;
+package org.spindle.task;
 
 import java.io.IOException;
 import java.util.Map;
@@ -7,8 +7,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.recovery.AmRecord;
-import org.spindle.am.recovery.AmRecordFile;
+import org.spindle.task.AmRecord;
+import org.spindle.task.AmRecordFile;
 import org.spindle.conf.SpindleEnv;
 
 /** Finds the ApplicationMaster attempt that is current now (a task's AM may have been replaced). */

@@ -1,4 +1,4 @@
-package org.spindle.am.control;
+package org.spindle.task;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
@@ -9,7 +9,7 @@ import io.grpc.Status;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 
 /** Per-application secret on every gRPC call: a server interceptor and the matching call credentials. */
 public final class SecretAuth {

@@ -1,4 +1,4 @@
-package org.spindle.am.control;
+package org.spindle.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package org.spindle.am.recovery;
+package org.spindle.task;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;

@@ -1,4 +1,4 @@
-package org.spindle.am;
+package org.spindle.task;
 
 import com.google.gson.Gson;
 import java.util.ArrayList;

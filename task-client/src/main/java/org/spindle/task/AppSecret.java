@@ -1,4 +1,4 @@
-package org.spindle.am.security;
+package org.spindle.task;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.spindle.am.recovery;
+package org.spindle.task;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -12,10 +12,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.IOUtils;
 
 /** Small files in the application's staging directory, replaced atomically (write aside, then rename over). */
-final class StagingFiles {
+public final class StagingFiles {
   private StagingFiles() {}
 
-  static void replace(Configuration conf, Path file, byte[] data) throws IOException {
+  public static void replace(Configuration conf, Path file, byte[] data) throws IOException {
     FileContext fc = FileContext.getFileContext(file.toUri(), conf);
     Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp-" + System.nanoTime());
     try (FSDataOutputStream out = fc.create(tmp, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
@@ -31,7 +31,7 @@ final class StagingFiles {
   }
 
   /** The file's bytes, or null when it does not exist. */
-  static byte[] read(Configuration conf, Path file) throws IOException {
+  public static byte[] read(Configuration conf, Path file) throws IOException {
     FileContext fc = FileContext.getFileContext(file.toUri(), conf);
     try (var in = fc.open(file)) {
       java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -1,4 +1,4 @@
-package org.spindle.am.recovery;
+package org.spindle.task;
 
 import java.io.IOException;
 import java.util.Optional;

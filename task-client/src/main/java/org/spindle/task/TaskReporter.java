@@ -1,4 +1,4 @@
-package org.spindle.am.control;
+package org.spindle.task;
 
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.am.security.AppSecret;
+import org.spindle.task.AppSecret;
 import org.spindle.conf.SpindleEnv;
 import org.spindle.proto.StatusReport;
 import org.spindle.proto.TaskId;
