@@ -16,7 +16,11 @@ final class CliArgs {
   final List<String> flags = new ArrayList<>();
   final List<String> positional = new ArrayList<>();
 
-  static CliArgs parse(List<String> args, List<String> valueOptions) {
+  /**
+   * Parses {@code args}; {@code valueOptions} take a value, {@code flagOptions} do not. Any other
+   * "--" word is an error naming the options the command knows, never silently ignored.
+   */
+  static CliArgs parse(List<String> args, List<String> valueOptions, List<String> flagOptions) {
     CliArgs a = new CliArgs();
     for (int i = 0; i < args.size(); i++) {
       String s = args.get(i);
@@ -41,8 +45,13 @@ final class CliArgs {
         }
       } else if (valueOptions.contains(s)) {
         a.options.put(s, value(args, ++i, s));
-      } else if (s.startsWith("--")) {
+      } else if (flagOptions.contains(s)) {
         a.flags.add(s);
+      } else if (s.startsWith("--")) {
+        List<String> known = new ArrayList<>(List.of("--conf", "--jars"));
+        known.addAll(valueOptions);
+        known.addAll(flagOptions);
+        throw new SpindleCli.CliException("unknown option '" + s + "'; this command takes " + String.join(", ", known));
       } else {
         a.positional.add(s);
       }

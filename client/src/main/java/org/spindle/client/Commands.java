@@ -20,7 +20,7 @@ final class Commands {
   private Commands() {}
 
   static int submit(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF), List.of("--no-wait"));
     if (a.jobXmls.isEmpty() && a.overrides.isEmpty()) {
       throw new SpindleCli.CliException("submit needs --conf job.xml (and/or --conf key=value)");
     }
@@ -30,7 +30,8 @@ final class Commands {
   }
 
   static int runLocal(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of("--work-dir", "--example", "--ratings", "--epochs", "--mode"));
+    CliArgs a = CliArgs.parse(args, List.of("--work-dir", "--example", "--ratings", "--epochs", "--mode"),
+        List.of("--local"));
     if (!a.flags.contains("--local")) {
       throw new SpindleCli.CliException("only `run --local` is supported; use `submit` for a real cluster");
     }
@@ -79,7 +80,7 @@ final class Commands {
   }
 
   static int status(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF), List.of());
     ApplicationId id = appId(a.positional);
     try (YarnClient yarn = yarn(clusterConf(a))) {
       ApplicationReport r = yarn.getApplicationReport(id);
@@ -94,7 +95,7 @@ final class Commands {
   }
 
   static int kill(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF));
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF), List.of());
     ApplicationId id = appId(a.positional);
     try (YarnClient yarn = yarn(clusterConf(a))) {
       yarn.killApplication(id, "killed with spindle kill");
@@ -105,7 +106,7 @@ final class Commands {
 
   /** Prints the job history file the AM wrote when the application ended. */
   static int history(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF, "--history-dir"));
+    CliArgs a = CliArgs.parse(args, List.of(HADOOP_CONF, "--history-dir"), List.of());
     ApplicationId id = appId(a.positional);
     YarnConfiguration conf = clusterConf(a);
     org.apache.hadoop.fs.Path file = org.spindle.am.web.JobHistory.location(conf,
@@ -119,7 +120,7 @@ final class Commands {
   }
 
   static int logs(List<String> args, PrintStream out) throws Exception {
-    CliArgs a = CliArgs.parse(args, List.of("--role", "--index", HADOOP_CONF));
+    CliArgs a = CliArgs.parse(args, List.of("--role", "--index", HADOOP_CONF), List.of());
     ApplicationId id = appId(a.positional);
     return ContainerLogs.print(clusterConf(a), id, a.options.get("--role"),
         a.options.containsKey("--index") ? Integer.parseInt(a.options.get("--index")) : null, out);

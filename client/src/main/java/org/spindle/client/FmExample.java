@@ -1,5 +1,6 @@
 package org.spindle.client;
 
+import java.util.Locale;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -9,8 +10,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * `run --local` without --conf (or with --example fm-movielens): the FM movie recommender on
@@ -73,10 +72,8 @@ final class FmExample {
     k.put("spindle.task.registration-timeout", "5m");
     k.put("spindle.role.spark-driver.instances", "1");
     k.put("spindle.role.spark-driver.memory", "1536");
-    k.put("spindle.role.spark-driver.main-class", "org.spindle.spark.SparkDriverMain");
     k.put("spindle.role.spark-executor.instances", "2");
     k.put("spindle.role.spark-executor.memory", "1280");
-    k.put("spindle.role.spark-executor.main-class", "org.spindle.spark.SparkExecutorMain");
     List<String> tfRoles = mode.equals("allreduce") ? List.of("worker") : List.of("ps", "worker");
     k.put("spindle.tensorflow.mode", mode);
     if (tfRoles.contains("ps")) {
@@ -86,7 +83,6 @@ final class FmExample {
     k.put("spindle.role.worker.instances", "2");
     for (String role : tfRoles) {
       k.put("spindle.role." + role + ".memory", "1024");
-      k.put("spindle.role." + role + ".main-class", "org.spindle.tensorflow.TfTaskMain");
       k.put("spindle.role." + role + ".env.TF_CPP_MIN_LOG_LEVEL", "2");
     }
     k.put("spindle.checkpoint.dir", work.resolve("lake/checkpoints").toUri().toString());
@@ -106,23 +102,22 @@ final class FmExample {
       out.println("no report at " + report);
       return;
     }
-    String json = Files.readString(report);
+    com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(Files.readString(report)).getAsJsonObject();
     out.println();
     out.println("test set          RMSE      AUC");
     for (String[] row : new String[][] {{"FM", "fm"}, {"user+item bias", "baseline.bias"}, {"global mean", "baseline.mean"}}) {
-      out.printf("%-16s  %6.4f    %6.4f%n", row[0], value(json, row[1] + ".rmse"), value(json, row[1] + ".auc"));
+      out.printf(Locale.ROOT, "%-16s  %6.4f    %6.4f%n", row[0], value(json, row[1] + ".rmse"),
+          value(json, row[1] + ".auc"));
     }
     out.println("model:        " + text(json, "model"));
     out.println("predictions:  " + text(json, "predictions") + " (Parquet)");
   }
 
-  private static double value(String json, String key) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":([0-9.eE-]+)").matcher(json);
-    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+  private static double value(com.google.gson.JsonObject json, String key) {
+    return json.has(key) ? json.get(key).getAsDouble() : Double.NaN;
   }
 
-  private static String text(String json, String key) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":\"([^\"]*)\"").matcher(json);
-    return m.find() ? m.group(1) : "?";
+  private static String text(com.google.gson.JsonObject json, String key) {
+    return json.has(key) ? json.get(key).getAsString() : "?";
   }
 }

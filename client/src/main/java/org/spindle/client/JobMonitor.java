@@ -1,5 +1,6 @@
 package org.spindle.client;
 
+import java.util.Locale;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
 import java.util.EnumSet;
@@ -132,7 +133,7 @@ public final class JobMonitor {
       }
       Map<String, Double> dm = t.getMetricsMap();
       if (dm.containsKey("feed.partitions") && dm.containsKey("feed.epoch") && !dm.containsKey("feed.rows")) {
-        feeding = String.format(", feeding epoch %.0f: %.0f/%.0f partitions", dm.get("feed.epoch"),
+        feeding = String.format(Locale.ROOT, ", feeding epoch %.0f: %.0f/%.0f partitions", dm.get("feed.epoch"),
             dm.getOrDefault("feed.partitions-fed", 0.0), dm.get("feed.partitions"));
       }
       step = Math.max(step, t.getStep());
@@ -150,13 +151,13 @@ public final class JobMonitor {
     }
     StringBuilder b = new StringBuilder(" | step ").append(step);
     if (losses > 0) {
-      b.append(String.format(", loss %.4f", lossSum / losses));
+      b.append(String.format(Locale.ROOT, ", loss %.4f", lossSum / losses));
     }
     if (examples > 0) {
-      b.append(String.format(", %.0f ex/s", examples));
+      b.append(String.format(Locale.ROOT, ", %.0f ex/s", examples));
     }
     if (fed > 0) {
-      b.append(String.format(", fed %.0f rows (%.0f epochs done)", fed, epochs));
+      b.append(String.format(Locale.ROOT, ", fed %.0f rows (%.0f epochs done)", fed, epochs));
     }
     return b.append(feeding).toString();
   }

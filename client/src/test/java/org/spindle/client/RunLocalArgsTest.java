@@ -32,6 +32,19 @@ class RunLocalArgsTest {
   }
 
   @Test
+  void anUnknownOptionIsAnErrorNamingTheOptionsTheCommandTakes(@TempDir Path tmp) {
+    Path work = tmp.resolve("work");
+    String printed = run(work, "--epoch", "3");
+    assertTrue(printed.contains("unknown option '--epoch'") && printed.contains("--epochs"), printed);
+    assertFalse(Files.exists(work), "nothing was created");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      assertEquals(2, SpindleCli.run(new String[] {"submit", "--conf", "a=b", "--nowait"}, out, out));
+    }
+    assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("unknown option '--nowait'"), bytes.toString());
+  }
+
+  @Test
   void badModeOrExampleFailsBeforeAnyClusterStarts(@TempDir Path tmp) {
     Path work = tmp.resolve("work");
     assertTrue(run(work, "--mode", "horovod").contains("--mode must be ps or allreduce, got 'horovod'"));

@@ -91,6 +91,7 @@ public final class JobConfLoader {
       problems.add("no roles defined: set at least spindle.role.<name>.instances and "
           + "spindle.role.<name>.command (or .main-class)");
     }
+    f.strictBoolean(ConfigKeys.SPARK_KEEP_EXECUTORS, conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, ""), false);
     RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
     TensorFlowRules.check(conf.getTrimmed(ConfigKeys.TF_MODE, "ps"), mode, roles, problems);
     f.intAtLeast(ConfigKeys.TF_INTRA_OP_THREADS, -1);
@@ -178,14 +179,16 @@ public final class JobConfLoader {
     Configuration conf = f.conf;
     String mainClass = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAIN_CLASS), "");
     String command = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_COMMAND), "");
+    if (mainClass.isEmpty() && command.isEmpty()) {
+      mainClass = RoleDefaults.mainClass(role).orElse("");
+    }
     if (mainClass.isEmpty() == command.isEmpty()) {
       problems.add("role '" + role + "' needs exactly one of " + ConfigKeys.roleKey(role, ConfigKeys.ROLE_MAIN_CLASS)
           + " or " + ConfigKeys.roleKey(role, ConfigKeys.ROLE_COMMAND));
     }
-    String gangValue = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_GANG), "");
-    boolean gang = gangValue.isEmpty()
-        ? !(role.equals("evaluator") || role.equals("spark-executor") || role.equals("spark-driver"))
-        : Boolean.parseBoolean(gangValue);
+    String gangKey = ConfigKeys.roleKey(role, ConfigKeys.ROLE_GANG);
+    boolean gang = f.strictBoolean(gangKey, conf.getTrimmed(gangKey, ""),
+        !(role.equals("evaluator") || role.equals("spark-executor") || role.equals("spark-driver")));
     Map<String, String> env = new LinkedHashMap<>();
     String envPrefix = ConfigKeys.roleKey(role, ConfigKeys.ROLE_ENV) + ".";
     for (Map.Entry<String, String> e : conf.getPropsWithPrefix(envPrefix).entrySet()) {
@@ -345,6 +348,22 @@ public final class JobConfLoader {
         problems.add(key + " must be an integer, got '" + value + "'");
         return min;
       }
+    }
+
+    /**
+     * "true" or "false" (any case); anything else ("yes", "ture", "1") is a problem naming the key,
+     * not a silent false. Empty means {@code fallback}.
+     */
+    boolean strictBoolean(String key, String value, boolean fallback) {
+      String v = value == null ? "" : value.trim();
+      if (v.isEmpty()) {
+        return fallback;
+      }
+      if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(v);
+      }
+      problems.add(key + " must be true or false, got '" + value + "'");
+      return fallback;
     }
 
     long duration(String key) {

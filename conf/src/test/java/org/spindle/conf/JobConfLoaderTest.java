@@ -56,16 +56,46 @@ class JobConfLoaderTest {
   }
 
   @Test
+  void wellKnownRolesCarryTheirMainClassAndExplicitKeysWin(@TempDir Path dir) throws Exception {
+    JobSpec spec = loader.load(List.of(xml(dir, prop("spindle.app.restart-mode", "gang") + prop("spindle.role.ps.instances", "1")
+        + prop("spindle.role.worker.instances", "2") + prop("spindle.role.chief.instances", "1")
+        + prop("spindle.role.evaluator.instances", "1") + prop("spindle.role.spark-driver.instances", "1")
+        + prop("spindle.role.spark-executor.instances", "2")
+        + prop("spindle.role.worker.main-class", "my.Trainer") + prop("spindle.role.chief.command", "python3 c.py"))),
+        Map.of());
+    assertEquals(RoleDefaults.TF_TASK_MAIN, spec.role("ps").mainClass());
+    assertEquals(RoleDefaults.TF_TASK_MAIN, spec.role("evaluator").mainClass());
+    assertEquals(RoleDefaults.SPARK_DRIVER_MAIN, spec.role("spark-driver").mainClass());
+    assertEquals(RoleDefaults.SPARK_EXECUTOR_MAIN, spec.role("spark-executor").mainClass());
+    assertEquals("my.Trainer", spec.role("worker").mainClass());
+    assertTrue(spec.role("chief").runsCommand());
+  }
+
+  @Test
+  void booleansAreTrueOrFalseAndNothingElse(@TempDir Path dir) throws Exception {
+    Path job = xml(dir, prop("spindle.role.w.command", "x") + prop("spindle.role.w.gang", "yes")
+        + prop("spindle.spark.keep-executors", "ture"));
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(job), Map.of()));
+    assertTrue(e.getMessage().contains("spindle.role.w.gang must be true or false, got 'yes'"), e.getMessage());
+    assertTrue(e.getMessage().contains("spindle.spark.keep-executors must be true or false, got 'ture'"),
+        e.getMessage());
+    JobSpec ok = loader.load(List.of(xml(dir, prop("spindle.role.w.command", "x") + prop("spindle.role.w.gang", "FALSE"))),
+        Map.of());
+    assertFalse(ok.role("w").gang());
+  }
+
+  @Test
   void badValuesAreAllReported(@TempDir Path dir) throws Exception {
     Path job = xml(dir, prop("spindle.role.ps.memory", "lots")
         + prop("spindle.role.ps.gpus", "-1")
+        + prop("spindle.role.loader.instances", "1")
         + prop("spindle.app.restart-mode", "sometimes")
         + prop("spindle.app.timeout", "soon"));
     SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(job), Map.of()));
     String m = e.getMessage();
     assertTrue(m.contains("spindle.role.ps.memory must be an integer, got 'lots'"), m);
     assertTrue(m.contains("spindle.role.ps.gpus must be at least 0"), m);
-    assertTrue(m.contains("needs exactly one of spindle.role.ps.main-class or spindle.role.ps.command"), m);
+    assertTrue(m.contains("needs exactly one of spindle.role.loader.main-class or spindle.role.loader.command"), m);
     assertTrue(m.contains("spindle.app.restart-mode must be 'independent' or 'gang'"), m);
     assertTrue(m.contains("spindle.app.timeout must be a duration"), m);
   }

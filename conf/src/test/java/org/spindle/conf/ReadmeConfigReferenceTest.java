@@ -13,6 +13,6 @@ class ReadmeConfigReferenceTest {
     Path readme = Path.of("..", "README.md");
     String text = Files.readString(readme);
     assertEquals(ConfigReference.updated(text, KeyCatalog.load()), text,
-        "README.md's configuration reference is stale: mvn -pl conf process-classes regenerates it");
+        "README.md's configuration reference is stale: mvn -B -pl conf -Preadme process-classes regenerates it");
   }
 }

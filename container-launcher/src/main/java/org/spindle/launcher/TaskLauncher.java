@@ -9,7 +9,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -89,11 +91,29 @@ public final class TaskLauncher {
          TaskRegistration zkNode = new TaskRegistration(secret, env.appId(), spec.zkSessionTimeoutMs(), env.attempt(),
              env.role(), env.index(), endpointJson(env, ports))) {
       RegisterResponse reg = am.call(30, TimeUnit.SECONDS, s -> s.register(registration));
-      zkNode.registerAt(env.zkConnect());
       // Heartbeat from registration on: waiting at the gang barrier is not silence.
       AtomicReference<Process> child = new AtomicReference<>();
-      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child,
-          () -> followNewAttempt(am, moved, registration, zkNode));
+      // Following a new AM attempt (register again, move the znode) runs beside the heartbeats, never in
+      // their way: the new AM judges this task by its heartbeats from the moment it recovered.
+      ExecutorService follower = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spindle-follow-am");
+        t.setDaemon(true);
+        return t;
+      });
+      AtomicBoolean following = new AtomicBoolean();
+      ScheduledExecutorService hb = heartbeats(am, id, reg.getHeartbeatIntervalMs(), child, () -> {
+        if (moved.get() != null && following.compareAndSet(false, true)) {
+          follower.execute(() -> {
+            try {
+              followNewAttempt(am, moved, registration, zkNode);
+            } finally {
+              following.set(false);
+            }
+          });
+        }
+      });
+
+      registerInZooKeeper(zkNode, env, am);
 
       Map<String, String> childEnv = new HashMap<>(sysEnv);
       childEnv.putAll(role.env());
@@ -174,6 +194,27 @@ public final class TaskLauncher {
   static final long AM_RETRY_MS = 2000;
 
   /**
+   * Writes the task's node, with heartbeats already running. An embedded ZooKeeper dies with its AM:
+   * if the AM moved meanwhile, the node goes to the new attempt's ZooKeeper (the follower writes it);
+   * if not, an unreachable ZooKeeper is the launcher's error, naming the setting to check.
+   */
+  private static void registerInZooKeeper(TaskRegistration zkNode, TaskEnv env, ControlPlaneClient am)
+      throws Exception {
+    if (!am.address().equals(env.amAddress())) {
+      return; // already following a new attempt, whose ZooKeeper the follower writes to
+    }
+    try {
+      zkNode.registerAt(env.zkConnect());
+    } catch (Exception e) {
+      if (am.address().equals(env.amAddress())) {
+        throw e;
+      }
+      LOG.warn("ZooKeeper {} went away with the ApplicationMaster that embedded it ({}); this task's node goes to "
+          + "the new attempt's ZooKeeper", env.zkConnect(), e.toString());
+    }
+  }
+
+  /**
    * After the client moved to a new AM attempt: register again (the new AM may have missed this
    * task's registration) and write the task's node into the new attempt's ZooKeeper.
    */
@@ -185,8 +226,8 @@ public final class TaskLauncher {
     }
     try {
       am.call(30, TimeUnit.SECONDS, s -> s.register(registration));
-      zkNode.registerAt(r.zkConnect());
       LOG.info("registered with ApplicationMaster attempt {} at {}", r.attempt(), r.controlAddress());
+      zkNode.registerAt(r.zkConnect());
     } catch (Exception e) {
       LOG.warn("could not register with ApplicationMaster attempt {}: {}", r.attempt(), e.toString());
       moved.compareAndSet(null, r); // try again on the next heartbeat

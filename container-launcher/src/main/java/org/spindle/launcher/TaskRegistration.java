@@ -23,6 +23,9 @@ final class TaskRegistration implements AutoCloseable {
   private String connect;
   private CuratorFramework zk;
   private PersistentNode node;
+  /** Calls of registerAt started, and the one whose node is in place (later calls win). */
+  private long requested;
+  private long installed;
 
   TaskRegistration(AppSecret secret, String appId, long sessionTimeoutMs, int attempt, String role, int index,
                    String endpointJson) {
@@ -35,9 +38,18 @@ final class TaskRegistration implements AutoCloseable {
     this.endpointJson = endpointJson;
   }
 
-  synchronized void registerAt(String zkConnect) throws Exception {
-    if (zkConnect.equals(connect)) {
-      return;
+  /**
+   * Writes the node in the ZooKeeper at {@code zkConnect} and drops the one written before. Connecting
+   * happens outside the lock: a call stuck on a dead server (up to 30 s) never delays a later call for
+   * the new server, and whichever call started last wins.
+   */
+  void registerAt(String zkConnect) throws Exception {
+    long seq;
+    synchronized (this) {
+      if (zkConnect.equals(connect)) {
+        return;
+      }
+      seq = ++requested;
     }
     CuratorFramework nextZk = TaskZooKeeper.connect(zkConnect, secret, appId, sessionTimeoutMs);
     PersistentNode nextNode;
@@ -47,21 +59,43 @@ final class TaskRegistration implements AutoCloseable {
       nextZk.close();
       throw e;
     }
-    if (zk != null) {
-      LOG.info("task node moved from ZooKeeper {} to {}", connect, zkConnect);
-      close();
+    PersistentNode oldNode;
+    CuratorFramework oldZk;
+    synchronized (this) {
+      if (seq < installed) { // a later call already moved the node on
+        oldNode = nextNode;
+        oldZk = nextZk;
+      } else {
+        if (zk != null) {
+          LOG.info("task node moved from ZooKeeper {} to {}", connect, zkConnect);
+        }
+        oldNode = node;
+        oldZk = zk;
+        node = nextNode;
+        zk = nextZk;
+        connect = zkConnect;
+        installed = seq;
+      }
     }
-    zk = nextZk;
-    node = nextNode;
-    connect = zkConnect;
+    if (oldZk != null) {
+      // The old server may have gone with the old AM: closing its client can block for a session
+      // timeout, so it happens on its own thread, never on the caller's.
+      Thread closer = new Thread(() -> closeQuietly(oldNode, oldZk), "spindle-zk-close");
+      closer.setDaemon(true);
+      closer.start();
+    }
   }
 
   @Override
   public synchronized void close() {
+    closeQuietly(node, zk);
+  }
+
+  private static void closeQuietly(PersistentNode node, CuratorFramework zk) {
     if (node != null) {
       try {
         node.close();
-      } catch (java.io.IOException e) {
+      } catch (java.io.IOException | RuntimeException e) {
         LOG.debug("closing the task node: {}", e.toString());
       }
     }

@@ -1,5 +1,6 @@
 package org.spindle.am.web;
 
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 
@@ -39,9 +40,9 @@ final class SvgChart {
     }
     svg.append("<svg xmlns='http://www.w3.org/2000/svg' width='").append(w).append("' height='").append(h)
         .append("' role='img'><rect width='100%' height='100%' fill='#fff' stroke='#ccc'/>");
-    svg.append(String.format("<text x='4' y='14' font-size='11'>%.4g %s</text>", maxY, Html.escape(unit)));
-    svg.append(String.format("<text x='4' y='%d' font-size='11'>%.4g</text>", h - bottom, minY));
-    svg.append(String.format("<text x='%d' y='%d' font-size='11'>%.0f s</text>", w - 50, h - 8, maxX));
+    svg.append(String.format(Locale.ROOT, "<text x='4' y='14' font-size='11'>%.4g %s</text>", maxY, Html.escape(unit)));
+    svg.append(String.format(Locale.ROOT, "<text x='4' y='%d' font-size='11'>%.4g</text>", h - bottom, minY));
+    svg.append(String.format(Locale.ROOT, "<text x='%d' y='%d' font-size='11'>%.0f s</text>", w - 50, h - 8, maxX));
     int i = 0;
     for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
       String color = COLORS[i % COLORS.length];
@@ -49,7 +50,7 @@ final class SvgChart {
       for (double[] p : e.getValue()) {
         double x = left + (p[0] - minX) / (maxX - minX) * (w - left - 10);
         double y = 10 + (1 - (p[1] - minY) / (maxY - minY)) * (h - bottom - 10);
-        pts.append(String.format("%.1f,%.1f ", x, y));
+        pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       svg.append("<polyline fill='none' stroke='").append(color).append("' stroke-width='1.5' points='")
           .append(pts).append("'/>");

@@ -128,12 +128,14 @@ public final class FmMovieLensJob extends SpindleJob {
     results.put("fm.auc", Metrics.auc(rows, 1, 0, 4.0));
     results.put("test.rows", (double) rows.size());
     ctx.reportMetrics(0, results);
-    StringBuilder json = new StringBuilder("{");
-    results.forEach((k, v) -> json.append('"').append(k).append("\":").append(v).append(','));
-    json.append("\"model\":\"").append(model).append("\",\"predictions\":\"").append(out).append("/predictions\"}");
+    java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>(results);
+    doc.put("model", model);
+    doc.put("predictions", out + "/predictions");
+    // Gson from the Spark runtime (the driver's classpath), unrelocated, as a user job would use it.
+    String json = new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(doc);
     org.apache.hadoop.fs.Path report = new org.apache.hadoop.fs.Path(out, "report.json");
     try (var s = report.getFileSystem(new org.apache.hadoop.conf.Configuration()).create(report, true)) {
-      s.write(json.toString().getBytes(StandardCharsets.UTF_8));
+      s.write(json.getBytes(StandardCharsets.UTF_8));
     }
     System.out.println("FM movie recommender, test set of " + rows.size() + " ratings: " + results);
   }
