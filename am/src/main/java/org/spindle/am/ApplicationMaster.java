@@ -130,7 +130,11 @@ public final class ApplicationMaster {
         stateThread.scheduleWithFixedDelay(controller::tick, 1, 1, TimeUnit.SECONDS);
       }
       // Published once the job's state is in place: tasks that lost the previous attempt follow this one.
-      AmRecordFile.publish(conf, AmRecordFile.in(staging), new AmRecord(amAttempt, amAddress, zkConnect, trackingUrl));
+      AmRecord record = new AmRecord(amAttempt, amAddress, zkConnect, trackingUrl);
+      if (embeddedZk == null) {
+        registry.publishAm(record); // the external ensemble outlives this AM: tasks look here first
+      }
+      AmRecordFile.publish(conf, AmRecordFile.in(staging), record);
       outcome = controller.outcome().get();
       if (outcome.superseded()) {
         LOG.warn("AM attempt {} ends without touching the job: {}", amAttempt, outcome.diagnostics());

@@ -38,6 +38,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
     env.put(SpindleEnv.AM_ADDRESS, amAddress);
     env.put(SpindleEnv.ZK_CONNECT, zkConnect);
     env.put(SpindleEnv.AM_RECORD, amRecordFile);
+    env.put(SpindleEnv.ZK_EXTERNAL, Boolean.toString(!spec.zkConnect().isEmpty()));
     if (!spec.containerJavaHome().isEmpty()) {
       env.put("JAVA_HOME", spec.containerJavaHome());
     }

@@ -18,6 +18,11 @@ public final class SpindleEnv {
    * the AM they knew stops answering, to follow a new attempt.
    */
   public static final String AM_RECORD = "SPINDLE_AM_RECORD";
+  /**
+   * "true" when SPINDLE_ZK_CONNECT names the job's external ensemble, which outlives the AM: tasks
+   * then find a new AM attempt in ZooKeeper (/spindle/&lt;appId&gt;/am) before the staging file.
+   */
+  public static final String ZK_EXTERNAL = "SPINDLE_ZK_EXTERNAL";
   /** Where the client staged spindle.jar and the job XML (read by the AM). */
   public static final String STAGING_DIR = "SPINDLE_STAGING_DIR";
   /** Set for the user process: the assembled cluster spec as JSON {"role": ["host:port", ...]}. */

@@ -68,6 +68,11 @@ public final class TaskZooKeeper {
     }
   }
 
+  /** Where each AM attempt publishes its {@link AmRecord} in the app's subtree. */
+  public static String amPath(String appId) {
+    return ROOT + "/" + appId + "/am";
+  }
+
   public static String taskPath(String appId, int attempt, String role, int index) {
     return ROOT + "/" + appId + "/attempt-" + attempt + "/" + role + "/" + index;
   }

@@ -48,13 +48,18 @@ class TensorFlowTrainingTest {
   }
 
   /** The TensorFlow runtime as one archive, the way it ships to a real cluster. */
-  private static Path tensorflowArchive() throws Exception {
-    Path zip = mini.work.resolve("tensorflow-lib.zip");
-    if (Files.exists(zip)) {
-      return zip;
+  /** Zipped once per test run: a zip left in the work directory by an earlier build would be stale. */
+  private static Path zipped;
+
+  private static synchronized Path tensorflowArchive() throws Exception {
+    if (zipped != null) {
+      return zipped;
     }
+    Path zip = mini.work.resolve("tensorflow-lib.zip");
+    Files.deleteIfExists(zip);
     // level 1: the jars are compressed already; natives/ holds TF's unpacked shared libraries
     MiniClusterSupport.zipTree(Path.of(System.getProperty("spindle.tensorflow.lib")), zip, 1);
+    zipped = zip;
     return zip;
   }
 

@@ -186,11 +186,12 @@ class YarnRuntimeTest {
 
   /**
    * With an external ZooKeeper, the server expires every session of the job (the AM's and each
-   * launcher's) while it runs: the task nodes come back under new sessions, the job succeeds, and the
-   * AM, on its new session, still deletes the app's subtree at the end.
+   * launcher's) while it runs: the task nodes come back under new sessions. Then the AM is killed:
+   * attempt 2 publishes its address in ZooKeeper and the tasks carry on with it. The job succeeds,
+   * and the AM, on its new session, still deletes the app's subtree at the end.
    */
   @Test
-  void zooKeeperSessionExpiryOfTheTasksAndTheAmDoesNotFailTheJob() throws Exception {
+  void zooKeeperSessionExpiryAndAnAmKillWithAnExternalEnsembleDoNotFailTheJob() throws Exception {
     Path done = mini.newRunsFile("zk-expiry.done");
     try (ExpiringZooKeeper zk = new ExpiringZooKeeper(Files.createTempDirectory(mini.work, "zk-expiry"))) {
       Submitter.Submitted job = mini.start(Map.of(
@@ -212,9 +213,20 @@ class YarnRuntimeTest {
           long now = owner(reader, p);
           return now != 0 && now != owners.get(p) && !sessions.contains(now);
         }));
+        // Then kill -9 the AM: attempt 2 publishes its address in the ensemble, which outlived the AM,
+        // and the tasks, which find it there, go on in their containers.
+        org.apache.hadoop.yarn.api.records.ApplicationAttemptId first = mini.report(job).getCurrentApplicationAttemptId();
+        mini.kill9Tree(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(first, 1).toString());
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+          org.spindle.task.AmRecord am = org.spindle.task.AmRecord.parse(
+              reader.getData().forPath(org.spindle.task.TaskZooKeeper.amPath(app))).orElseThrow();
+          return am.attempt() == 2 && mini.jobStatus(job).getTasksList().stream().allMatch(t ->
+              t.getState().equals("REGISTERED") && t.getRestarts() == 0 && t.getGeneration() == 0);
+        });
         Files.createFile(done);
         SubmitResult r = mini.await(job);
         assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+        assertEquals(2, mini.report(job).getCurrentApplicationAttemptId().getAttemptId());
         await().atMost(Duration.ofSeconds(30)).until(() -> !exists(reader, "/spindle/" + app));
       }
     }

@@ -102,6 +102,11 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     zk.setACL().withACL(new java.util.ArrayList<>(acl)).forPath("/");
   }
 
+  /** Publishes where this AM attempt can be reached, for tasks that lost the previous one. */
+  public void publishAm(org.spindle.task.AmRecord record) throws Exception {
+    zk.create().orSetData().creatingParentsIfNeeded().forPath(appPath + "/am", record.toJson());
+  }
+
   /** The job's state kept in this application's subtree (for an external ensemble, which outlives the AM). */
   public org.spindle.am.recovery.JobStateStore stateStore() {
     return new org.spindle.am.recovery.ZkJobStateStore(zk, appPath);
