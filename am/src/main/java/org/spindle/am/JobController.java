@@ -27,7 +27,6 @@ import org.spindle.am.yarn.ExitKind;
 import org.spindle.am.yarn.ResourceProfiles;
 import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.JobSpec;
-import org.spindle.conf.RestartMode;
 import org.spindle.conf.RoleSpec;
 import org.spindle.conf.TaskRef;
 

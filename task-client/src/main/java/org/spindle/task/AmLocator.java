@@ -7,8 +7,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.task.AmRecord;
-import org.spindle.task.AmRecordFile;
 import org.spindle.conf.SpindleEnv;
 
 /** Finds the ApplicationMaster attempt that is current now (a task's AM may have been replaced). */

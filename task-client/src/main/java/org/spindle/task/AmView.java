@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.spindle.task.AppSecret;
 import org.spindle.conf.SpindleEnv;
 import org.spindle.proto.JobStatusRequest;
 import org.spindle.proto.JobStatusResponse;

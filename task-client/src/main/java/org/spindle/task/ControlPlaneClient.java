@@ -10,8 +10,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.task.AmRecord;
-import org.spindle.task.AppSecret;
 import org.spindle.proto.SpindleControlGrpc;
 
 /**

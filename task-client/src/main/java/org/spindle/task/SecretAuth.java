@@ -9,7 +9,6 @@ import io.grpc.Status;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.task.AppSecret;
 
 /** Per-application secret on every gRPC call: a server interceptor and the matching call credentials. */
 public final class SecretAuth {

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spindle.task.AppSecret;
 import org.spindle.conf.SpindleEnv;
 import org.spindle.proto.StatusReport;
 import org.spindle.proto.TaskId;

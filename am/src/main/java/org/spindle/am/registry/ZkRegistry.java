@@ -2,21 +2,13 @@ package org.spindle.am.registry;
 
 import com.google.gson.Gson;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
-import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.task.ClusterSpec;
@@ -25,9 +17,9 @@ import org.spindle.task.AppSecret;
 import org.spindle.task.TaskZooKeeper;
 
 /**
- * The application's subtree in ZooKeeper: /spindle/&lt;appId&gt;/cluster-spec (published by the AM) and
- * one ephemeral /spindle/&lt;appId&gt;/attempt-&lt;n&gt;/&lt;role&gt;/&lt;index&gt; per registered task. Every node
- * under the app carries a digest ACL derived from the application secret.
+ * The AM's side of the application's subtree in ZooKeeper: /spindle/&lt;appId&gt;/cluster-spec, the AM
+ * record and the job state. Each task writes its own ephemeral /spindle/&lt;appId&gt;/attempt-&lt;n&gt;/&lt;role&gt;/&lt;index&gt;
+ * ({@link TaskZooKeeper}). Every node under the app carries a digest ACL derived from the application secret.
  */
 public final class ZkRegistry implements SpecListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZkRegistry.class);
@@ -35,7 +27,6 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   private final CuratorFramework zk;
   private final String appPath;
-  private final List<PersistentNode> taskNodes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ZkRegistry(CuratorFramework zk, String appId) {
     this.zk = zk;
@@ -79,16 +70,6 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     }
   }
 
-  /**
-   * Writes a task's ephemeral node, replacing a node left by an earlier generation whose session
-   * has not expired yet, so peers watching the path see the new endpoint at once. The node is kept
-   * by Curator's PersistentNode: when ZooKeeper expires this client's session (a long GC pause, a
-   * network partition), the node is written again under the new session.
-   */
-  public void registerTask(int attempt, String role, int index, String endpointJson) throws Exception {
-    taskNodes.add(TaskZooKeeper.registerTask(zk, appPath + "/attempt-" + attempt + "/" + role + "/" + index,
-        endpointJson));
-  }
 
   /**
    * For the ZooKeeper the AM embeds: "/" and "/spindle" become readable by anyone but writable only
@@ -128,13 +109,6 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   @Override
   public void close() {
-    for (PersistentNode node : taskNodes) {
-      try {
-        node.close();
-      } catch (java.io.IOException e) {
-        LOG.debug("closing {}: {}", node.getActualPath(), e.toString());
-      }
-    }
     zk.close();
   }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.spindle.task.TaskZooKeeper;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
@@ -42,13 +44,12 @@ class ZkRegistryTest {
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
       am.initAppNode();
       CuratorFramework taskConn = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000);
-      ZkRegistry task = new ZkRegistry(taskConn, app);
-      task.registerTask(0, "worker", 1, "{\"generation\":0}");
       String path = ZkRegistry.taskPath(app, 0, "worker", 1);
+      TaskZooKeeper.registerTask(taskConn, path, "{\"generation\":0}");
       Stat st = taskConn.checkExists().forPath(path);
       assertTrue(st.getEphemeralOwner() != 0, "task node is ephemeral");
       // A restarted task (new generation) replaces the node even while the old session lives.
-      task.registerTask(0, "worker", 1, "{\"generation\":1}");
+      TaskZooKeeper.registerTask(taskConn, path, "{\"generation\":1}");
       assertEquals("{\"generation\":1}", new String(am.read(path), StandardCharsets.UTF_8));
 
       am.specChanged(new ClusterSpec(0, List.of(new ClusterSpec.Endpoint("worker", 0, "h", Map.of("task", 5), 1))));
@@ -87,10 +88,10 @@ class ZkRegistryTest {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("zk");
     try (EmbeddedZooKeeper server = EmbeddedZooKeeper.start(dir)) {
       AppSecret secret = AppSecret.generate();
-      try (ZkRegistry r = new ZkRegistry(ZkRegistry.connect("localhost:" + server.port(), secret, "app_x", 10_000),
-          "app_x")) {
+      CuratorFramework conn = ZkRegistry.connect("localhost:" + server.port(), secret, "app_x", 10_000);
+      try (ZkRegistry r = new ZkRegistry(conn, "app_x")) {
         r.initAppNode();
-        r.registerTask(0, "ps", 0, "{}");
+        TaskZooKeeper.registerTask(conn, ZkRegistry.taskPath("app_x", 0, "ps", 0), "{}");
         assertEquals("{}", new String(r.read(ZkRegistry.taskPath("app_x", 0, "ps", 0)), StandardCharsets.UTF_8));
       }
     }
@@ -109,8 +110,8 @@ class ZkRegistryTest {
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
       am.initAppNode();
       CuratorFramework taskConn = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000);
-      try (ZkRegistry task = new ZkRegistry(taskConn, app)) {
-        task.registerTask(0, "worker", 0, "{\"generation\":0}");
+      try (CuratorFramework closedLast = taskConn;
+           PersistentNode task = TaskZooKeeper.registerTask(taskConn, path, "{\"generation\":0}")) {
         long before = am.zkExists(path).getEphemeralOwner();
         org.apache.zookeeper.ZooKeeper handle = taskConn.getZookeeperClient().getZooKeeper();
         java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
