@@ -111,7 +111,7 @@ public final class ApplicationMaster {
     String trackingUrl = "http://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
-        new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging));
+        new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.TASK_JAR_NAME));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
     launch.set(new TaskLaunchContexts(spec, conf, files,
         ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),

@@ -51,6 +51,7 @@ public final class JobController implements ClusterEvents {
   private final ElasticRoles elastic;
   private final JobRecovery recovery;
   private final RestartPolicy restarts;
+  private final SpecListener registry;
   private final CompletableFuture<JobOutcome> outcome = new CompletableFuture<>();
 
   public JobController(JobSpec spec, ClusterDriver driver, LaunchContextFactory launchContexts,
@@ -68,6 +69,7 @@ public final class JobController implements ClusterEvents {
     this.clock = clock;
     this.launchContexts = launchContexts;
     this.stateThread = stateThread;
+    this.registry = specListener;
     this.gang = new GangCoordinator(state, specListener);
     this.watchdog = new TaskWatchdog(state);
     this.elastic = new ElasticRoles(state);
@@ -332,6 +334,7 @@ public final class JobController implements ClusterEvents {
     ContainerId id = s.getContainerId();
     boolean ours = state.stoppedByUs.remove(id);
     TaskRef ref = state.containerOwners.remove(id);
+    Optional.ofNullable(ref).ifPresent(r -> registry.containerEnded(r.role(), r.index(), id.toString()));
     Task t = ref == null ? null : state.tasks.get(ref);
     if (t == null || !id.equals(t.containerId())) {
       LOG.debug("ignoring completion of {} (no current task)", id);

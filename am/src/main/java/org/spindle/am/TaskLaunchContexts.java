@@ -13,7 +13,7 @@ import org.spindle.am.yarn.ContainerSpecs;
 import org.spindle.conf.JobSpec;
 import org.spindle.conf.SpindleEnv;
 
-/** Launch contexts for task containers: the container launcher JVM on spindle.jar, no AM token. */
+/** Launch contexts for task containers: the container launcher JVM on spindle-task.jar, no AM token. */
 public final class TaskLaunchContexts implements LaunchContextFactory {
   /** The launcher only supervises; the user's process gets the rest of the container. */
   static final int LAUNCHER_HEAP_MB = 96;
@@ -31,7 +31,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
     this.files = Map.copyOf(files);
     this.tokens = tokens;
     Map<String, String> env = new HashMap<>();
-    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath(), SpindleEnv.TASK_JAR_NAME));
     env.put(SpindleEnv.TASK_CLASSPATH, ContainerSpecs.taskClasspath(conf, spec.containerExtraClasspath(),
         spec.containerTaskClasspath(), spec.containerArchives()));
     env.put(SpindleEnv.APP_ID, appId);
@@ -53,6 +53,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
     env.put(SpindleEnv.ATTEMPT, Integer.toString(task.attempt()));
     env.put(SpindleEnv.GENERATION, Integer.toString(task.generation()));
     env.put(SpindleEnv.IS_CHIEF, Boolean.toString(isChief));
+    env.putAll(ContainerSpecs.dockerEnv(spec.role(task.role()).docker()));
     try {
       return ContainerLaunchContext.newInstance(files, env,
           ContainerSpecs.javaCommand(spec.containerJavaHome(), LAUNCHER_HEAP_MB, spec.containerJavaOpts(),

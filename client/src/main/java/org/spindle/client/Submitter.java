@@ -55,6 +55,9 @@ public final class Submitter {
 
   public Submitted submit(JobSpec spec, Configuration layered, java.nio.file.Path distJar,
                           List<java.nio.file.Path> jars) throws Exception {
+    ContainerSpecs.dockerProblem(spec, conf).ifPresent(p -> {
+      throw new SpindleConfigException(p);
+    });
     checkQueue(spec.queue());
     YarnClientApplication app = yarn.createApplication();
     GetNewApplicationResponse resp = app.getNewApplicationResponse();
@@ -67,6 +70,7 @@ public final class Submitter {
         : new Path(spec.stagingDir(), appId.toString());
     fs.mkdirs(staging, new FsPermission((short) 0700));
     fs.copyFromLocalFile(false, true, new Path(distJar.toUri()), new Path(staging, SpindleEnv.DIST_JAR_NAME));
+    TaskJar.stage(distJar, fs, new Path(staging, SpindleEnv.TASK_JAR_NAME));
     for (java.nio.file.Path jar : jars) {
       fs.copyFromLocalFile(false, true, new Path(jar.toAbsolutePath().toUri()),
           new Path(new Path(staging, ContainerSpecs.USER_JARS_DIR), jar.getFileName().toString()));
@@ -96,13 +100,13 @@ public final class Submitter {
     creds.writeTokenStorageToStream(tokens);
 
     Map<String, String> env = new HashMap<>();
-    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath()));
+    env.put("CLASSPATH", ContainerSpecs.classpath(conf, spec.containerExtraClasspath(), SpindleEnv.DIST_JAR_NAME));
     env.put(SpindleEnv.STAGING_DIR, fs.makeQualified(staging).toString());
     if (!spec.containerJavaHome().isEmpty()) {
       env.put("JAVA_HOME", spec.containerJavaHome());
     }
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
-        new HashMap<>(ContainerSpecs.stagedFiles(conf, staging));
+        new HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.DIST_JAR_NAME));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
     ContainerLaunchContext amContainer = ContainerLaunchContext.newInstance(files, env,
         ContainerSpecs.javaCommand(spec.containerJavaHome(), Math.max(128, spec.amMemoryMb() - 256),

@@ -44,6 +44,8 @@ public final class ConfigKeys {
   public static final String CONTAINER_EXTRA_CLASSPATH = "spindle.container.extra-classpath";
   public static final String CONTAINER_TASK_CLASSPATH = "spindle.container.task-classpath";
   public static final String CONTAINER_ARCHIVES = "spindle.container.archives";
+  /** Every role's Docker image unless spindle.role.<r>.docker.image says otherwise. */
+  public static final String DOCKER_IMAGE = "spindle.docker.image";
 
   public static final String JOB_CLASS = "spindle.job.class";
   public static final String TF_MODE = "spindle.tensorflow.mode";
@@ -83,6 +85,11 @@ public final class ConfigKeys {
   public static final String ROLE_GANG = "gang";
   public static final String ROLE_JAVA_OPTS = "java-opts";
   public static final String ROLE_PORTS = "ports";
+  public static final String ROLE_FRAMEWORK = "framework";
+  public static final String ROLE_DOCKER_IMAGE = "docker.image";
+  public static final String ROLE_DOCKER_MOUNTS = "docker.mounts";
+  public static final String ROLE_DOCKER_NETWORK = "docker.network";
+  public static final String ROLE_DOCKER_RUN_PRIVILEGED = "docker.run-privileged";
   /** spindle.role.<name>.env.<VAR> */
   public static final String ROLE_ENV = "env";
 
@@ -91,7 +98,7 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, DOCKER_IMAGE, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
       TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,
       CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,
       FEED_BATCH_ROWS, FEED_EPOCHS, FEED_MODE, FEED_FILES_DIR, FEED_WORKER_WAIT, SPARK_DRIVER_ROLE,
@@ -99,7 +106,8 @@ public final class ConfigKeys {
 
   public static final List<String> ROLE_SUFFIXES = List.of(
       ROLE_INSTANCES, ROLE_MEMORY, ROLE_VCORES, ROLE_GPUS, ROLE_NODE_LABEL, ROLE_MAX_RESTARTS,
-      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG, ROLE_JAVA_OPTS, ROLE_PORTS);
+      ROLE_MAIN_CLASS, ROLE_COMMAND, ROLE_ARGS, ROLE_GANG, ROLE_JAVA_OPTS, ROLE_PORTS, ROLE_FRAMEWORK,
+      ROLE_DOCKER_IMAGE, ROLE_DOCKER_MOUNTS, ROLE_DOCKER_NETWORK, ROLE_DOCKER_RUN_PRIVILEGED);
 
   /** The templated name under which spindle-default.xml documents a role key. */
   public static String roleTemplate(String suffix) {

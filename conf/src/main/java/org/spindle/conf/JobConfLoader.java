@@ -210,7 +210,29 @@ public final class JobConfLoader {
         gang,
         f.roleString(role, ConfigKeys.ROLE_JAVA_OPTS),
         env,
-        ports(role, conf.getTrimmedStrings(ConfigKeys.roleKey(role, ConfigKeys.ROLE_PORTS)), problems));
+        ports(role, conf.getTrimmedStrings(ConfigKeys.roleKey(role, ConfigKeys.ROLE_PORTS)), problems),
+        framework(role, f, problems),
+        docker(role, f));
+  }
+
+  private static String framework(String role, Fields f, List<String> problems) {
+    String key = ConfigKeys.roleKey(role, ConfigKeys.ROLE_FRAMEWORK);
+    String v = f.conf.getTrimmed(key, "tensorflow");
+    if (!RoleSpec.FRAMEWORKS.contains(v)) {
+      problems.add(key + "=" + v + " is not one of " + RoleSpec.FRAMEWORKS);
+    }
+    return v;
+  }
+
+  /** The role's Docker keys; spindle.docker.image is every role's default image. */
+  private static RoleSpec.Docker docker(String role, Fields f) {
+    Configuration conf = f.conf;
+    String image = conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_DOCKER_IMAGE),
+        conf.getTrimmed(ConfigKeys.DOCKER_IMAGE, ""));
+    String privilegedKey = ConfigKeys.roleKey(role, ConfigKeys.ROLE_DOCKER_RUN_PRIVILEGED);
+    return new RoleSpec.Docker(image, conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_DOCKER_MOUNTS), ""),
+        conf.getTrimmed(ConfigKeys.roleKey(role, ConfigKeys.ROLE_DOCKER_NETWORK), ""),
+        f.strictBoolean(privilegedKey, conf.getTrimmed(privilegedKey, ""), false));
   }
 
   /**
@@ -247,9 +269,7 @@ public final class JobConfLoader {
       if (!spec.ports().contains("feed")) {
         List<String> ports = new ArrayList<>(spec.ports());
         ports.add("feed");
-        roles.put(r, new RoleSpec(spec.name(), spec.instances(), spec.memoryMb(), spec.vcores(), spec.gpus(),
-            spec.nodeLabel(), spec.maxRestarts(), spec.mainClass(), spec.command(), spec.args(), spec.gang(),
-            spec.javaOpts(), spec.env(), ports));
+        roles.put(r, spec.withPorts(ports));
       }
     }
     if (!missing.isEmpty()) {

@@ -38,6 +38,12 @@ public final class SpindleEnv {
 
   /** File names inside every container's working directory. */
   public static final String DIST_JAR_NAME = "spindle.jar";
+  /**
+   * What task containers run instead of spindle.jar: the container launcher and the task-side clients,
+   * without the AM's or the client's classes. Built into spindle.jar at {@link #TASK_JAR_RESOURCE}.
+   */
+  public static final String TASK_JAR_NAME = "spindle-task.jar";
+  public static final String TASK_JAR_RESOURCE = "META-INF/spindle/spindle-task.jar";
   public static final String JOB_XML_NAME = "spindle-job.xml";
   /** A task's process may write why it failed here (working directory); the launcher reports it. */
   public static final String DIAGNOSTICS_FILE = "spindle-diagnostics.txt";

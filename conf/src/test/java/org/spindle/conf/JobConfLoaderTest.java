@@ -45,6 +45,28 @@ class JobConfLoaderTest {
   }
 
   @Test
+  void dockerKeysDefaultToTheJobsImageAndFrameworksAreChecked(@TempDir Path dir) throws Exception {
+    JobSpec spec = loader.load(List.of(xml(dir, prop("spindle.docker.image", "lake/tf:2.16")
+        + prop("spindle.role.worker.instances", "2") + prop("spindle.role.worker.command", "python3 train.py")
+        + prop("spindle.role.worker.framework", "pytorch") + prop("spindle.role.worker.docker.image", "lake/torch:2")
+        + prop("spindle.role.worker.docker.mounts", "/data:/data:ro") + prop("spindle.role.worker.docker.network", "host")
+        + prop("spindle.role.worker.docker.run-privileged", "true")
+        + prop("spindle.role.ps.instances", "1") + prop("spindle.role.ps.command", "python3 ps.py"))), Map.of());
+    assertEquals(new RoleSpec.Docker("lake/torch:2", "/data:/data:ro", "host", true), spec.role("worker").docker());
+    assertEquals(new RoleSpec.Docker("lake/tf:2.16", "", "", false), spec.role("ps").docker());
+    assertEquals("pytorch", spec.role("worker").framework());
+    assertEquals("tensorflow", spec.role("ps").framework(), "the default");
+
+    SpindleConfigException e = assertThrows(SpindleConfigException.class, () -> loader.load(List.of(xml(dir,
+        prop("spindle.role.worker.instances", "1") + prop("spindle.role.worker.command", "x")
+        + prop("spindle.role.worker.framework", "mxnet") + prop("spindle.role.worker.docker.run-privileged", "yes"))),
+        Map.of()));
+    assertTrue(e.getMessage().contains("spindle.role.worker.framework=mxnet is not one of [tensorflow, pytorch, none]"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("spindle.role.worker.docker.run-privileged"), e.getMessage());
+  }
+
+  @Test
   void unknownKeySuggestsNearest(@TempDir Path dir) throws Exception {
     Path job = xml(dir, prop("spindle.role.worker.command", "true")
         + prop("spindle.role.worker.memroy", "2048")

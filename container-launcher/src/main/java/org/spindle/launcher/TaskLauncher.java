@@ -1,6 +1,5 @@
 package org.spindle.launcher;
 
-import com.google.gson.Gson;
 import io.grpc.StatusRuntimeException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -123,6 +122,11 @@ public final class TaskLauncher {
         try {
           ClusterSpecResponse cs = awaitClusterSpec(am, id, spec.registrationTimeoutMs() + 30_000);
           childEnv.put(SpindleEnv.CLUSTER_SPEC, cs.getClusterJson());
+          if (role.runsCommand()) { // Python TF, PyTorch and the like find their peers in their own variables
+            childEnv.putAll(FrameworkEnv.of(role.framework(), cs.getClusterJson(), env.role(), env.index(),
+                spec.roles().values().stream().filter(r -> r.framework().equals("pytorch")).map(RoleSpec::name)
+                    .collect(java.util.stream.Collectors.toSet())));
+          }
           LOG.info("gang attempt {} assembled: {}", cs.getAttempt(), cs.getClusterJson());
         } catch (StatusRuntimeException e) {
           LOG.error("task {}: the gang did not assemble: {}", env.task(), e.getStatus());
@@ -284,11 +288,6 @@ public final class TaskLauncher {
   }
 
   private static String endpointJson(TaskEnv env, Map<String, Integer> ports) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("host", env.host());
-    m.put("ports", ports);
-    m.put("generation", env.generation());
-    m.put("containerId", env.containerId());
-    return new Gson().toJson(m);
+    return org.spindle.task.TaskDirectory.nodeJson(env.host(), ports, env.generation(), env.containerId());
   }
 }

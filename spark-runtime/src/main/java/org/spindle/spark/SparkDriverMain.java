@@ -79,7 +79,7 @@ public final class SparkDriverMain {
       for (String r : conf.list(ConfigKeys.FEED_ROLES, "worker")) {
         feedRoles.put(r, conf.integer(ConfigKeys.roleKey(r, ConfigKeys.ROLE_INSTANCES), 0));
       }
-      WorkerDirectory workers = WorkerDirectory.fromAm(feedRoles, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"));
+      WorkerDirectory workers = WorkerDirectory.fromZooKeeper(feedRoles, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"));
       int epochs = df == null ? 0 : conf.integer(ConfigKeys.FEED_EPOCHS, 1);
       DataFrameFeeder feeder = new DataFrameFeeder(workers, AppSecret.fromCurrentUser().reveal(),
           new DataFrameFeeder.Settings(epochs, conf.integer(ConfigKeys.FEED_BATCH_ROWS, 4096),

@@ -10,7 +10,7 @@ final class Waits {
 
   @FunctionalInterface
   interface Probe<T> {
-    Optional<T> check() throws IOException;
+    Optional<T> check() throws IOException, InterruptedException;
   }
 
   static <T> T until(long timeoutMs, long everyMs, String what, Probe<T> probe)

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import org.spindle.task.AmView;
+import org.spindle.task.TaskDirectory;
 
 /**
  * Where feed worker number w (0 .. size-1) listens now. Shipped inside feeding tasks, so a task
@@ -43,33 +43,35 @@ public interface WorkerDirectory extends Serializable {
   }
 
   /**
-   * The feed roles' tasks as the AM knows them: role by role in the order given, index by index.
-   * A task that is restarting is waited for, up to {@code waitMs}.
+   * The feed roles' tasks as their nodes in the job's ZooKeeper show them ({@link TaskDirectory}): role
+   * by role in the order given, index by index. A task that has no node (starting or restarting) is
+   * waited for, up to {@code waitMs}.
    */
-  static WorkerDirectory fromAm(Map<String, Integer> instancesByRole, long waitMs) {
+  static WorkerDirectory fromZooKeeper(Map<String, Integer> instancesByRole, long waitMs) {
     List<String> slots = new ArrayList<>();
     instancesByRole.forEach((role, n) -> {
       for (int i = 0; i < n; i++) {
         slots.add(role + ":" + i);
       }
     });
-    return new AmWorkers(List.copyOf(slots), waitMs);
+    return new ZooKeeperWorkers(List.copyOf(slots), waitMs);
   }
 
-  final class AmWorkers implements WorkerDirectory {
+  final class ZooKeeperWorkers implements WorkerDirectory {
     private static final long serialVersionUID = 1L;
-    private static AmView shared;
+    private static TaskDirectory shared;
     private final List<String> slots;
     private final long waitMs;
 
-    AmWorkers(List<String> slots, long waitMs) {
+    ZooKeeperWorkers(List<String> slots, long waitMs) {
       this.slots = slots;
       this.waitMs = waitMs;
     }
 
-    private static synchronized AmView am() throws IOException {
+    /** One directory per JVM (the driver's, or an executor's), from the task container's environment. */
+    private static synchronized TaskDirectory directory() {
       if (shared == null) {
-        shared = AmView.fromEnvironment(System.getenv());
+        shared = TaskDirectory.fromEnvironment(System.getenv());
       }
       return shared;
     }
@@ -80,19 +82,18 @@ public interface WorkerDirectory extends Serializable {
     }
 
     @Override
-    public Endpoint resolve(int worker) throws IOException, TimeoutException, InterruptedException {
+    public Endpoint resolve(int worker) throws TimeoutException, InterruptedException {
       String slot = slots.get(worker);
-      String[] ri = slot.split(":");
-      AmView am = am();
-      return Waits.until(waitMs, 500, "feed worker " + slot + " to be running (spindle.feed.worker-wait)", () -> {
-        for (AmView.TaskInfo t : am.job().tasks()) {
-          if (t.role().equals(ri[0]) && t.index() == Integer.parseInt(ri[1]) && t.state().equals("REGISTERED")
-              && t.ports().containsKey("feed")) {
-            return Optional.of(new Endpoint(slot, t.host(), t.ports().get("feed")));
-          }
-        }
-        return Optional.empty();
-      });
+      int colon = slot.lastIndexOf(':');
+      String role = slot.substring(0, colon);
+      int index = Integer.parseInt(slot.substring(colon + 1));
+      TaskDirectory dir = directory();
+      return Waits.until(waitMs, 500, "feed worker " + slot + " to have its node in ZooKeeper "
+          + "(spindle.feed.worker-wait)", () -> {
+            Optional<TaskDirectory.Entry> e = dir.lookup(role, index);
+            return e.filter(x -> x.ports().containsKey("feed"))
+                .map(x -> new Endpoint(slot, x.host(), x.ports().get("feed")));
+          });
     }
   }
 }

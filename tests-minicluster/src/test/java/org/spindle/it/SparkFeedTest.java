@@ -249,6 +249,11 @@ class SparkFeedTest {
 
   /** The spark-driver container's log (the container stderr that SparkDriverMain wrote to). */
   private static String driverLog(Submitter.Submitted s) throws java.io.IOException {
+    return containerLogs(s).stream().filter(t -> t.contains("SparkDriverMain")).findFirst().orElse("");
+  }
+
+  /** The stderr of every container of the application, the AM's included. */
+  private static List<String> containerLogs(Submitter.Submitted s) throws java.io.IOException {
     try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
       return files.filter(p -> p.toString().contains(s.appId().toString()) && p.getFileName().toString().equals("stderr"))
           .map(p -> {
@@ -257,7 +262,7 @@ class SparkFeedTest {
             } catch (java.io.IOException e) {
               return "";
             }
-          }).filter(t -> t.contains("SparkDriverMain")).findFirst().orElse("");
+          }).toList();
     }
   }
 
@@ -280,6 +285,12 @@ class SparkFeedTest {
     String driverLog = driverLog(s);
     assertTrue(driverLog.contains("to worker worker:1 at"), "the feeding error names the worker");
     assertTrue(driverLog.contains("feeding them again"), "missing partitions are fed again");
+    // The feeders read the workers' endpoints from ZooKeeper; the AM removed the killed worker's node as soon
+    // as YARN reported the exit, instead of leaving it to send feeders to a dead port until its session expired.
+    String amLog = mini.containerLog(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(
+        mini.report(s).getCurrentApplicationAttemptId(), 1).toString(), "stderr");
+    assertTrue(java.util.regex.Pattern.compile("removed /spindle/" + s.appId()
+        + "/attempt-\\d+/worker/1: its container container_\\S+ ended").matcher(amLog).find(), amLog);
   }
 
   /**
@@ -368,6 +379,10 @@ class SparkFeedTest {
     String amLog = mini.containerLog(org.apache.hadoop.yarn.api.records.ContainerId.newContainerId(
         org.apache.hadoop.yarn.api.records.ApplicationAttemptId.newInstance(s.appId(), 2), 1).toString(), "stderr");
     assertTrue(amLog.contains("recovering the job from") && amLog.contains("running container(s) adopted"), amLog);
+    // Feeders read the workers' endpoints from ZooKeeper: the one the first AM embedded went with it, and
+    // they went on reading the second attempt's, where the workers had registered again.
+    assertTrue(containerLogs(s).stream().anyMatch(l -> l.contains("task nodes are read from ZooKeeper ")
+        && l.contains("(the current ApplicationMaster attempt's)")), "a feeder followed the ZooKeeper to attempt 2");
   }
 
   /**

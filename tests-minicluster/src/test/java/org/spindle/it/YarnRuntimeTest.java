@@ -31,6 +31,7 @@ import org.spindle.task.AppSecret;
 import org.spindle.client.SpindleCli;
 import org.spindle.client.SubmitResult;
 import org.spindle.client.Submitter;
+import org.spindle.conf.SpindleEnv;
 import org.spindle.conf.SpindleConfigException;
 import org.spindle.proto.JobStatusRequest;
 import org.spindle.proto.JobStatusResponse;
@@ -128,14 +129,22 @@ class YarnRuntimeTest {
       }
     }
 
-    // spindle.jar is localized once per node for the application, not once per container.
-    long jarCopies;
-    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
-      jarCopies = files.filter(p -> p.getFileName().toString().equals("spindle.jar")
-          && p.toString().contains(job.appId().toString()) && p.toString().contains("filecache")).count();
+    // Task containers run spindle-task.jar, localized once per node for the application, not once per
+    // container; it holds the launcher and the task-side clients but none of the AM's or the client's classes.
+    // spindle.jar (client and AM) is localized for the AM's container alone.
+    List<Path> taskJars = localized(job, SpindleEnv.TASK_JAR_NAME);
+    long taskNodes = containers.values().stream().filter(c -> !c.getContainerId().toString().endsWith("_000001"))
+        .map(c -> c.getAssignedNode().toString()).distinct().count();
+    assertEquals(taskNodes, taskJars.size(), "one localized spindle-task.jar per node running the app's 6 task "
+        + "containers: " + taskJars);
+    assertEquals(1, localized(job, SpindleEnv.DIST_JAR_NAME).size(), "spindle.jar goes to the AM's container only");
+    try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(taskJars.get(0).toFile())) {
+      List<String> names = jar.stream().map(java.util.zip.ZipEntry::getName).toList();
+      assertTrue(names.contains("org/spindle/launcher/TaskLauncher.class"), "the launcher is in spindle-task.jar");
+      assertTrue(names.contains("org/spindle/task/ControlPlaneClient.class"), "the task-side clients are too");
+      assertEquals(List.of(), names.stream().filter(n -> n.startsWith("org/spindle/am/")
+          || n.startsWith("org/spindle/client/")).toList(), "no AM or client class in the task containers' jar");
     }
-    long nodesUsed = containers.values().stream().map(c -> c.getAssignedNode().toString()).distinct().count();
-    assertEquals(nodesUsed, jarCopies, "one localized spindle.jar per node running the app's 6 task containers");
 
     Files.createFile(done);
     SubmitResult r = mini.await(job);
@@ -146,6 +155,14 @@ class YarnRuntimeTest {
     String clientLog = Files.readString(mini.work.resolve("client.log"));
     assertTrue(clientLog.contains("tasks: ps 1 REGISTERED | spark-executor 2 REGISTERED | worker 2 REGISTERED"),
         "the client prints a progress line per change");
+  }
+
+  /** Copies of a file the NodeManagers localized for this application (their filecache). */
+  private List<Path> localized(Submitter.Submitted job, String name) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      return files.filter(p -> p.getFileName().toString().equals(name) && p.toString().contains(job.appId().toString())
+          && p.toString().contains("filecache") && Files.isRegularFile(p)).toList();
+    }
   }
 
   @Test
@@ -332,6 +349,124 @@ class YarnRuntimeTest {
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     assertEquals(java.util.Set.of("trainer 0 hello hi", "trainer 1 hello hi"),
         new java.util.HashSet<>(MiniClusterSupport.lines(runs)));
+  }
+
+  /** What each Python task saw: its role and index, the spec, its TF_CONFIG parsed by json, the PyTorch variables. */
+  private static final String FRAMEWORKS_PY = String.join("\n",
+      "import json, os, sys",
+      "out = {'role': os.environ['SPINDLE_ROLE'], 'index': int(os.environ['SPINDLE_INDEX']),",
+      "       'spec': json.loads(os.environ['SPINDLE_CLUSTER_SPEC'])}",
+      "if 'TF_CONFIG' in os.environ:",
+      "    out['tf_config'] = json.loads(os.environ['TF_CONFIG'])",
+      "for k in ('MASTER_ADDR', 'MASTER_PORT', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE'):",
+      "    if k in os.environ:",
+      "        out[k] = os.environ[k]",
+      "with open(sys.argv[1], 'a') as f:",
+      "    f.write(json.dumps(out) + '\\n')",
+      "");
+
+  /**
+   * Unchanged Python scripts find their peers: a tensorflow role's TF_CONFIG is what Python's json reads
+   * as the gang's cluster (the same as SPINDLE_CLUSTER_SPEC) with the task's type and index; the pytorch
+   * roles get torchrun's variables, with rank 0 at the chief's task port and the TF ps outside their world.
+   */
+  @Test
+  void pythonCommandRolesGetTfConfigOrPyTorchVariablesFromTheClusterSpec() throws Exception {
+    Path runs = mini.newRunsFile("frameworks.runs");
+    Path script = mini.work.resolve("frameworks.py");
+    Files.writeString(script, FRAMEWORKS_PY);
+    String cmd = "python3 " + script + " " + runs;
+    Map<String, String> k = new HashMap<>();
+    k.put("spindle.role.ps.command", cmd);
+    k.put("spindle.role.ps.memory", "512");
+    for (String r : List.of("chief", "worker")) {
+      k.put("spindle.role." + r + ".command", cmd);
+      k.put("spindle.role." + r + ".memory", "512");
+      k.put("spindle.role." + r + ".framework", "pytorch");
+    }
+    k.put("spindle.role.chief.instances", "1");
+    k.put("spindle.role.worker.instances", "2");
+    SubmitResult r = mini.run(k);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    Map<String, Map<String, Object>> seen = new HashMap<>();
+    com.google.gson.Gson gson = new com.google.gson.Gson();
+    for (String line : MiniClusterSupport.lines(runs)) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = gson.fromJson(line, Map.class);
+      seen.put(m.get("role") + ":" + ((Number) m.get("index")).intValue(), m);
+    }
+    assertEquals(java.util.Set.of("ps:0", "chief:0", "worker:0", "worker:1"), seen.keySet());
+    Map<String, Object> ps = seen.get("ps:0");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tf = (Map<String, Object>) ps.get("tf_config");
+    assertEquals(ps.get("spec"), tf.get("cluster"), "TF_CONFIG's cluster is the gang's cluster spec");
+    assertEquals(Map.of("type", "ps", "index", 0.0), tf.get("task"));
+    assertTrue(!ps.containsKey("RANK"), "a tensorflow role gets no PyTorch variables");
+    @SuppressWarnings("unchecked")
+    String chiefAddress = ((List<String>) ((Map<String, Object>) ps.get("spec")).get("chief")).get(0);
+    Map<String, String> ranks = new HashMap<>();
+    for (String task : List.of("chief:0", "worker:0", "worker:1")) {
+      Map<String, Object> m = seen.get(task);
+      assertTrue(!m.containsKey("tf_config"), task + " is a pytorch role: no TF_CONFIG");
+      assertEquals(chiefAddress, m.get("MASTER_ADDR") + ":" + m.get("MASTER_PORT"), task);
+      assertEquals("3", m.get("WORLD_SIZE"), task + ": the chief and 2 workers, not the ps");
+      assertEquals("0", m.get("LOCAL_RANK"), task);
+      assertEquals("1", m.get("LOCAL_WORLD_SIZE"), task);
+      ranks.put(task, (String) m.get("RANK"));
+    }
+    assertEquals(Map.of("chief:0", "0", "worker:0", "1", "worker:1", "2"), ranks);
+  }
+
+  /**
+   * Docker keys become YARN's Docker runtime variables in the role's launch script, as the NodeManager
+   * wrote it (launch_container.sh, kept in the container's log directory). A cluster whose configuration
+   * does not allow the Docker runtime refuses the job at submit time, naming what to change.
+   */
+  @Test
+  void dockerKeysReachTheLaunchScriptAndAClusterWithoutTheRuntimeRefusesTheJob() throws Exception {
+    Map<String, String> k = mini.baseKeys();
+    k.put("spindle.docker.image", "registry.example.com/spindle/tf:2.16");
+    k.put("spindle.role.worker.instances", "1");
+    k.put("spindle.role.worker.memory", "512");
+    k.put("spindle.role.worker.command", "true");
+    k.put("spindle.role.worker.docker.mounts", "/etc/passwd:/etc/passwd:ro");
+    k.put("spindle.role.worker.docker.network", "host");
+    SpindleConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () ->
+        assertThrows(SpindleConfigException.class, () -> mini.client().start(List.of(), k, List.of())));
+    assertTrue(e.getMessage().contains("worker (registry.example.com/spindle/tf:2.16) ask for YARN's Docker runtime")
+        && e.getMessage().contains("yarn.nodemanager.runtime.linux.allowed-runtimes=default does not include docker"),
+        e.getMessage());
+
+    // A client whose yarn-site.xml says the NodeManagers run Docker. (These NodeManagers really run the
+    // DefaultContainerExecutor, which ignores the runtime and runs the command natively: what is checked
+    // is the launch context Spindle gave them.)
+    org.apache.hadoop.conf.Configuration dockerSite = new org.apache.hadoop.conf.Configuration(mini.cluster.conf());
+    dockerSite.set("yarn.nodemanager.runtime.linux.allowed-runtimes", "default,docker");
+    dockerSite.set("yarn.nodemanager.container-executor.class",
+        "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
+    org.spindle.client.SpindleClient client = new org.spindle.client.SpindleClient(dockerSite, mini.log);
+    Submitter.Submitted job = client.start(List.of(), k, List.of());
+    SubmitResult r = client.await(job);
+    assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
+    Map<String, String> scripts = new HashMap<>();
+    try (java.util.stream.Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      for (Path p : files.filter(p -> p.getFileName().toString().equals("launch_container.sh")
+          && p.toString().contains(job.appId().toString())).toList()) {
+        scripts.put(p.getParent().getFileName().toString(), Files.readString(p));
+      }
+    }
+    String am = scripts.keySet().stream().filter(c -> c.endsWith("_000001")).findFirst().orElseThrow();
+    assertTrue(!scripts.get(am).contains("YARN_CONTAINER_RUNTIME_TYPE"), "the AM runs on the default runtime");
+    scripts.remove(am);
+    assertEquals(1, scripts.size(), scripts.keySet().toString());
+    String worker = scripts.values().iterator().next();
+    for (String line : List.of("export YARN_CONTAINER_RUNTIME_TYPE=\"docker\"",
+        "export YARN_CONTAINER_RUNTIME_DOCKER_IMAGE=\"registry.example.com/spindle/tf:2.16\"",
+        "export YARN_CONTAINER_RUNTIME_DOCKER_MOUNTS=\"/etc/passwd:/etc/passwd:ro\"",
+        "export YARN_CONTAINER_RUNTIME_DOCKER_CONTAINER_NETWORK=\"host\"")) {
+      assertTrue(worker.contains(line), line + " in\n" + worker);
+    }
+    assertTrue(!worker.contains("RUN_PRIVILEGED"), "not privileged unless asked");
   }
 
   @Test

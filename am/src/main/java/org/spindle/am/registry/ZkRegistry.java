@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.spindle.task.ClusterSpec;
 import org.spindle.am.SpecListener;
 import org.spindle.task.AppSecret;
+import org.spindle.task.TaskDirectory;
 import org.spindle.task.TaskZooKeeper;
 
 /**
@@ -27,6 +28,13 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   private final CuratorFramework zk;
   private final String appPath;
+  /** ZooKeeper writes that must not hold up the AM's state thread. */
+  private final java.util.concurrent.ExecutorService background =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "spindle-zk-registry");
+        t.setDaemon(true);
+        return t;
+      });
 
   public ZkRegistry(CuratorFramework zk, String appId) {
     this.zk = zk;
@@ -72,6 +80,49 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
 
   /**
+   * Deletes the nodes the ended container wrote (in any gang attempt), so that readers of the task
+   * nodes wait for the task's next container instead of dialling a dead one until ZooKeeper expires
+   * its session. A node another container of the task wrote meanwhile is left alone: the delete is
+   * conditional on the node's version.
+   */
+  @Override
+  public void containerEnded(String role, int index, String containerId) {
+    background.execute(() -> {
+      try {
+        for (String child : zk.getChildren().forPath(appPath)) {
+          if (child.startsWith("attempt-")) {
+            deleteIfWrittenBy(appPath + "/" + child + "/" + role + "/" + index, containerId);
+          }
+        }
+      } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+        LOG.debug("no task nodes under {}", appPath);
+      } catch (Exception e) {
+        LOG.warn("could not remove the node of ended container {}: {}", containerId, e.toString());
+      }
+    });
+  }
+
+  private void deleteIfWrittenBy(String path, String containerId) throws Exception {
+    org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+    byte[] data;
+    try {
+      data = zk.getData().storingStatIn(stat).forPath(path);
+    } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+      return;
+    }
+    String writer = TaskDirectory.parse("", 0, 0, data).containerId();
+    if (writer.equals(containerId)) {
+      try {
+        zk.delete().withVersion(stat.getVersion()).forPath(path);
+        LOG.info("removed {}: its container {} ended", path, containerId);
+      } catch (org.apache.zookeeper.KeeperException.NoNodeException
+               | org.apache.zookeeper.KeeperException.BadVersionException e) {
+        LOG.debug("{} changed meanwhile: {}", path, e.toString());
+      }
+    }
+  }
+
+  /**
    * For the ZooKeeper the AM embeds: "/" and "/spindle" become readable by anyone but writable only
    * with this application's digest, so no other client can create nodes in this application's server.
    */
@@ -109,6 +160,12 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
 
   @Override
   public void close() {
+    background.shutdown();
+    try {
+      background.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     zk.close();
   }
 }

@@ -74,13 +74,15 @@ public final class ContainerSpecs {
   }
 
   /**
-   * spindle.jar and the job XML from the staging dir. APPLICATION visibility: each NodeManager
-   * localizes them once per application and every container of the app on that node shares the copy.
+   * A Spindle jar ({@code jarName}: spindle.jar for the AM, spindle-task.jar for tasks), the job XML and
+   * the user's jars from the staging dir. APPLICATION visibility: each NodeManager localizes them once
+   * per application and every container of the app on that node shares the copy.
    */
-  public static Map<String, LocalResource> stagedFiles(Configuration conf, Path stagingDir) throws IOException {
+  public static Map<String, LocalResource> stagedFiles(Configuration conf, Path stagingDir, String jarName)
+      throws IOException {
     FileSystem fs = stagingDir.getFileSystem(conf);
     Map<String, LocalResource> out = new LinkedHashMap<>();
-    for (String name : List.of(SpindleEnv.DIST_JAR_NAME, SpindleEnv.JOB_XML_NAME)) {
+    for (String name : List.of(jarName, SpindleEnv.JOB_XML_NAME)) {
       FileStatus st = fs.getFileStatus(new Path(stagingDir, name));
       out.put(name, resource(fs, st));
     }
@@ -99,25 +101,26 @@ public final class ContainerSpecs {
   }
 
   /**
-   * The AM's and the launcher's classpath: spindle.jar first, then the cluster's configuration and
-   * Hadoop (yarn.application.classpath), then the extra entries. No runtime archive, no user jar: their
+   * The AM's and the launcher's classpath: the Spindle jar first (spindle.jar for the AM,
+   * spindle-task.jar for the launcher), then the cluster's configuration and Hadoop
+   * (yarn.application.classpath), then the extra entries. No runtime archive, no user jar: their
    * logging jars would decide what these JVMs log, and neither JVM needs TensorFlow or Spark.
    */
-  public static String classpath(Configuration conf, String extra) {
+  public static String classpath(Configuration conf, String extra, String jarName) {
     List<String> cp = new ArrayList<>();
-    cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
+    cp.add(Environment.PWD.$$() + "/" + jarName);
     cp.add(Environment.PWD.$$());
     addClusterAndExtra(cp, conf, extra);
     return String.join(ApplicationConstants.CLASS_PATH_SEPARATOR, cp);
   }
 
   /**
-   * A task process's classpath: spindle.jar, the runtime archives and task-only entries, the user's
-   * jars, then the same cluster and extra entries as {@link #classpath}.
+   * A task process's classpath: spindle-task.jar, the runtime archives and task-only entries, the
+   * user's jars, then the same cluster and extra entries as {@link #classpath}.
    */
   public static String taskClasspath(Configuration conf, String extra, String taskExtra, List<String> archives) {
     List<String> cp = new ArrayList<>();
-    cp.add(Environment.PWD.$$() + "/" + SpindleEnv.DIST_JAR_NAME);
+    cp.add(Environment.PWD.$$() + "/" + SpindleEnv.TASK_JAR_NAME);
     for (String a : archives) {
       cp.add(Environment.PWD.$$() + "/" + archiveName(a) + "/*");
     }
@@ -179,5 +182,59 @@ public final class ContainerSpecs {
       c.addSecretKey(alias, source.getSecretKey(alias));
     }
     return c;
+  }
+
+  /**
+   * The variables that make YARN's Docker runtime run a container in an image (LinuxContainerExecutor with
+   * docker in yarn.nodemanager.runtime.linux.allowed-runtimes); none for a role without an image.
+   */
+  public static Map<String, String> dockerEnv(org.spindle.conf.RoleSpec.Docker docker) {
+    Map<String, String> env = new LinkedHashMap<>();
+    if (!docker.enabled()) {
+      return env;
+    }
+    env.put("YARN_CONTAINER_RUNTIME_TYPE", "docker");
+    env.put("YARN_CONTAINER_RUNTIME_DOCKER_IMAGE", docker.image());
+    if (!docker.mounts().isEmpty()) {
+      env.put("YARN_CONTAINER_RUNTIME_DOCKER_MOUNTS", docker.mounts());
+    }
+    if (!docker.network().isEmpty()) {
+      env.put("YARN_CONTAINER_RUNTIME_DOCKER_CONTAINER_NETWORK", docker.network());
+    }
+    if (docker.runPrivileged()) {
+      env.put("YARN_CONTAINER_RUNTIME_DOCKER_RUN_PRIVILEGED_CONTAINER", "true");
+    }
+    return env;
+  }
+
+  /**
+   * Why this cluster cannot run the job's Docker roles, from the cluster's configuration as the client
+   * sees it (its yarn-site.xml), or empty when it can or no role asks for Docker.
+   */
+  public static java.util.Optional<String> dockerProblem(org.spindle.conf.JobSpec spec, Configuration conf) {
+    List<String> roles = spec.roles().values().stream().filter(r -> r.docker().enabled())
+        .map(r -> r.name() + " (" + r.docker().image() + ")").toList();
+    if (roles.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    List<String> allowed = List.of(conf.getTrimmedStrings(YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES,
+        YarnConfiguration.DEFAULT_LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES));
+    String executor = conf.getTrimmed(YarnConfiguration.NM_CONTAINER_EXECUTOR, "");
+    List<String> missing = new ArrayList<>();
+    if (allowed.stream().noneMatch(a -> a.equalsIgnoreCase("docker"))) {
+      missing.add(YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES + "=" + String.join(",", allowed)
+          + " does not include docker");
+    }
+    if (!executor.endsWith("LinuxContainerExecutor")) {
+      missing.add(YarnConfiguration.NM_CONTAINER_EXECUTOR + "=" + (executor.isEmpty() ? "(unset: DefaultContainerExecutor)"
+          : executor) + " is not the LinuxContainerExecutor, which alone runs Docker containers");
+    }
+    if (missing.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("role(s) " + String.join(", ", roles) + " ask for YARN's Docker runtime "
+        + "(spindle.role.<r>.docker.image or spindle.docker.image), but this cluster's configuration says it cannot "
+        + "run one: " + String.join("; ", missing) + ". Enable the Docker runtime on the NodeManagers (and in the "
+        + "yarn-site.xml this client reads), or remove the docker keys to run without Docker");
   }
 }

@@ -155,4 +155,30 @@ class ZkRegistryTest {
       }
     }
   }
+
+  /** A killed task's node would outlive it by a session timeout; the AM removes it when YARN reports the exit. */
+  @Test
+  void theNodeOfAnEndedContainerIsRemovedButANewerContainersNodeStays() throws Exception {
+    AppSecret secret = AppSecret.generate();
+    String app = "application_1_0009";
+    try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app);
+         CuratorFramework task = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000)) {
+      am.initAppNode();
+      String old = ZkRegistry.taskPath(app, 0, "worker", 0);
+      String current = ZkRegistry.taskPath(app, 1, "worker", 0);
+      // As a killed task leaves it: an ephemeral node whose session outlives the process, nobody to re-create it.
+      task.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(old,
+          org.spindle.task.TaskDirectory.nodeJson("h", Map.of("feed", 1), 0, "c_1").getBytes(StandardCharsets.UTF_8));
+      TaskZooKeeper.registerTask(task, current,
+          org.spindle.task.TaskDirectory.nodeJson("h", Map.of("feed", 2), 1, "c_2"));
+
+      am.containerEnded("worker", 0, "c_1");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> am.zkExists(old) == null);
+      am.containerEnded("worker", 0, "c_3"); // no node of c_3: nothing to remove
+      am.containerEnded("worker", 1, "c_2"); // another task's index
+      am.containerEnded("worker", 0, "c_1"); // again, once the node is gone
+      am.close(); // waits for the queued removals
+      assertTrue(task.checkExists().forPath(current) != null, "the node of the task's newer container stays");
+    }
+  }
 }

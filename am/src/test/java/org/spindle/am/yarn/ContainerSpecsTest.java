@@ -38,13 +38,13 @@ class ContainerSpecsTest {
     conf.set("yarn.application.classpath", "/hadoop/etc,/hadoop/share/*");
     java.util.List<String> archives = java.util.List.of("hdfs:///apps/tensorflow-lib.zip#tensorflow",
         "hdfs:///apps/spark-lib.zip");
-    String am = ContainerSpecs.classpath(conf, "/extra/*");
+    String am = ContainerSpecs.classpath(conf, "/extra/*", "spindle.jar");
     String task = ContainerSpecs.taskClasspath(conf, "/extra/*", "/opt/tf-lib/*", archives);
     String sep = org.apache.hadoop.yarn.api.ApplicationConstants.CLASS_PATH_SEPARATOR;
     String pwd = org.apache.hadoop.yarn.api.ApplicationConstants.Environment.PWD.$$();
     assertEquals(String.join(sep, pwd + "/spindle.jar", pwd, "{{HADOOP_CONF_DIR}}", "/hadoop/etc",
         "/hadoop/share/*", "/extra/*"), am);
-    assertEquals(String.join(sep, pwd + "/spindle.jar", pwd + "/tensorflow/*", pwd + "/spark-lib/*", "/opt/tf-lib/*",
+    assertEquals(String.join(sep, pwd + "/spindle-task.jar", pwd + "/tensorflow/*", pwd + "/spark-lib/*", "/opt/tf-lib/*",
         pwd, pwd + "/jars/*", "{{HADOOP_CONF_DIR}}", "/hadoop/etc", "/hadoop/share/*", "/extra/*"), task);
   }
 
@@ -59,5 +59,32 @@ class ContainerSpecsTest {
         "spindle-container-log4j2.properties")) {
       assertNotNull(ContainerSpecs.class.getClassLoader().getResource(resource), resource + " ships in spindle.jar");
     }
+  }
+
+  @Test
+  void dockerRolesGetYarnsRuntimeVariablesAndAClusterWithoutTheRuntimeIsNamed() {
+    assertEquals(java.util.Map.of(), ContainerSpecs.dockerEnv(org.spindle.conf.RoleSpec.Docker.NONE));
+    assertEquals(java.util.Map.of("YARN_CONTAINER_RUNTIME_TYPE", "docker",
+        "YARN_CONTAINER_RUNTIME_DOCKER_IMAGE", "lake/tf:2.16",
+        "YARN_CONTAINER_RUNTIME_DOCKER_MOUNTS", "/data:/data:ro",
+        "YARN_CONTAINER_RUNTIME_DOCKER_CONTAINER_NETWORK", "host",
+        "YARN_CONTAINER_RUNTIME_DOCKER_RUN_PRIVILEGED_CONTAINER", "true"),
+        ContainerSpecs.dockerEnv(new org.spindle.conf.RoleSpec.Docker("lake/tf:2.16", "/data:/data:ro", "host", true)));
+
+    org.spindle.conf.JobSpec spec = new org.spindle.conf.JobConfLoader().load(java.util.List.of(), java.util.Map.of(
+        "spindle.role.worker.instances", "1", "spindle.role.worker.command", "python3 t.py",
+        "spindle.role.worker.docker.image", "lake/tf:2.16"));
+    org.apache.hadoop.conf.Configuration plain = new org.apache.hadoop.conf.Configuration(false);
+    String why = ContainerSpecs.dockerProblem(spec, plain).orElseThrow();
+    assertTrue(why.contains("worker (lake/tf:2.16)") && why.contains("allowed-runtimes=default does not include docker")
+        && why.contains("is not the LinuxContainerExecutor"), why);
+    org.apache.hadoop.conf.Configuration docker = new org.apache.hadoop.conf.Configuration(false);
+    docker.set("yarn.nodemanager.runtime.linux.allowed-runtimes", "default,docker");
+    docker.set("yarn.nodemanager.container-executor.class",
+        "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
+    assertEquals(java.util.Optional.empty(), ContainerSpecs.dockerProblem(spec, docker));
+    org.spindle.conf.JobSpec noDocker = new org.spindle.conf.JobConfLoader().load(java.util.List.of(), java.util.Map.of(
+        "spindle.role.worker.instances", "1", "spindle.role.worker.command", "true"));
+    assertEquals(java.util.Optional.empty(), ContainerSpecs.dockerProblem(noDocker, plain), "no role asks for Docker");
   }
 }
