@@ -107,13 +107,14 @@ public final class ApplicationMaster {
     String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
     TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
         () -> JobHistory.checkpoints(conf, checkpointDir), secret, JobHistory.proxyHosts(conf),
-        UserGroupInformation.getCurrentUser().getShortUserName());
+        UserGroupInformation.getCurrentUser().getShortUserName(), org.spindle.conf.ConfigKeys.tensorboardDir(
+            jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir));
     String trackingUrl = "http://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
         new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.TASK_JAR_NAME));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
-    launch.set(new TaskLaunchContexts(spec, conf, files,
+    launch.set(new TaskLaunchContexts(spec, conf, files, ContainerSpecs.runtimeArchives(conf, spec.runtimeArchives()),
         ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),
         appId, amAddress, zkConnect, AmRecordFile.in(staging).toString()));
 

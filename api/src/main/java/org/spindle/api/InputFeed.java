@@ -24,4 +24,9 @@ public interface InputFeed {
 
   /** The most bytes of unread batches this worker held at once (at most spindle.feed.buffer-bytes). */
   long peakBufferedBytes();
+
+  /** Bytes of unread batches this worker holds now (reported as the metric {@code feed.buffered-bytes}). */
+  default long bufferedBytes() {
+    return 0;
+  }
 }

@@ -105,6 +105,27 @@ public final class Trainer {
     this.metricsEvery = b.metricsEvery;
   }
 
+  /**
+   * The optimizer's learning rate, for the metrics (and TensorBoard): TF Java's optimizers keep it in a
+   * field named learningRate and expose no getter; empty for an optimizer that has no such field.
+   */
+  static java.util.OptionalDouble learningRateOf(Optimizer opt) {
+    for (Class<?> c = opt.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      try {
+        java.lang.reflect.Field f = c.getDeclaredField("learningRate");
+        if (f.getType() == float.class || f.getType() == double.class) {
+          f.setAccessible(true);
+          return java.util.OptionalDouble.of(((Number) f.get(opt)).doubleValue());
+        }
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return java.util.OptionalDouble.empty();
+      }
+    }
+    return java.util.OptionalDouble.empty();
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -115,6 +136,7 @@ public final class Trainer {
     Model model = modelFn.build(tf, ctx);
     // The optimizer trains every variable that exists when minimize is called: add the step after.
     Optimizer opt = optimizer.apply(ctx.graph());
+    java.util.OptionalDouble learningRate = learningRateOf(opt);
     if (ctx.numPs() > 0) {
       OptimizerPlacement.onDevice(opt, ctx.variableDevice(0));
     }
@@ -165,6 +187,7 @@ public final class Trainer {
       if (metricsEvery > 0 && step % metricsEvery == 0) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", (double) loss);
+        learningRate.ifPresent(lr -> m.put("learning_rate", lr));
         long now = clock.millis();
         if (now > windowStartMs) {
           m.put("examples_per_sec", examples * 1000.0 / (now - windowStartMs));
@@ -174,6 +197,7 @@ public final class Trainer {
         if (input instanceof FeedInput f) {
           m.put("feed.rows-read", (double) f.feed().rowsRead());
           m.put("feed.epochs-completed", (double) f.feed().epochsCompleted());
+          m.put("feed.buffered-bytes", (double) f.feed().bufferedBytes());
         }
         ctx.reportMetrics(step, m);
       }

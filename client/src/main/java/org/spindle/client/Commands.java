@@ -58,8 +58,9 @@ final class Commands {
     }
     try (LocalCluster cluster = LocalCluster.start(work.resolve("cluster"), "spindle-local")) {
       Map<String, String> overrides = new LinkedHashMap<>(cluster.containerKeys());
-      // The tasks get the TensorFlow and Spark runtimes the build collected; the AM and launchers do not.
-      overrides.put("spindle.container.task-classpath", FmExample.runtimesClasspath());
+      // The tasks get the distribution's TensorFlow and Spark runtimes as archives, as on a real cluster;
+      // the embedded cluster's file system is the work dir, so they are cached there (once per build).
+      overrides.put(org.spindle.conf.ConfigKeys.ARCHIVE_CACHE_DIR, work.resolve("archive-cache").toUri().toString());
       if (example.equals("demo")) {
         overrides.putAll(DemoJob.keys());
         out.println("running the demo job (1 ps + 2 GPU workers)");

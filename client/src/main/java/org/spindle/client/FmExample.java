@@ -13,21 +13,14 @@ import java.util.Map;
 
 /**
  * `run --local` without --conf (or with --example fm-movielens): the FM movie recommender on
- * generated MovieLens-schema data, with the TensorFlow and Spark runtimes the build collected
- * (bin/spindle passes where they are).
+ * generated MovieLens-schema data (bin/spindle passes where the examples jar is; the runtimes are the
+ * distribution's archives, which submit uploads).
  */
 final class FmExample {
   static final String NAME = "fm-movielens";
-  static final String TF_LIB = "spindle.tensorflow.lib";
-  static final String SPARK_LIB = "spindle.spark.lib";
   static final String EXAMPLES_JAR = "spindle.examples.jar";
 
   private FmExample() {}
-
-  /** The TensorFlow and Spark runtime directories the build collected, as task classpath entries. */
-  static String runtimesClasspath() {
-    return required(TF_LIB, "tensorflow-lib") + "/*:" + required(SPARK_LIB, "spark-lib") + "/*";
-  }
 
   /** Where the build put the runtimes; a clear error when it has not run. */
   static Path required(String property, String what) {

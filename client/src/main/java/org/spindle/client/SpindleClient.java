@@ -35,10 +35,37 @@ public final class SpindleClient {
     JobConfLoader loader = new JobConfLoader();
     Configuration layered = loader.layer(jobXmls, overrides);
     JobSpec spec = loader.parse(layered);
+    if (addSparkRoles(spec, layered, jars, out)) {
+      spec = loader.parse(layered);
+    }
     Path distJar = distJar(spec);
     try (YarnClient yarn = yarnClient()) {
       return new Submitter(clusterConf, yarn, out).submit(spec, layered, distJar, jars);
     }
+  }
+
+  /**
+   * A job whose class (in the shipped jars) overrides preTrain needs Spark: unless the job defines the
+   * roles, it gets a spark-driver and two spark-executors (Spark on YARN's default executor count).
+   */
+  static boolean addSparkRoles(JobSpec spec, Configuration layered, List<Path> jars, PrintStream out)
+      throws java.io.IOException {
+    String driver = layered.getTrimmed(ConfigKeys.SPARK_DRIVER_ROLE, "spark-driver");
+    String executor = layered.getTrimmed(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
+    String jobClass = layered.getTrimmed(ConfigKeys.JOB_CLASS, "");
+    if (jobClass.isEmpty() || spec.roles().containsKey(driver)
+        || !JobClassFile.overridesPreTrain(jobClass, jars).orElse(false)) {
+      return false;
+    }
+    layered.set(ConfigKeys.roleKey(driver, ConfigKeys.ROLE_INSTANCES), "1");
+    String executors = "";
+    if (!spec.roles().containsKey(executor)) {
+      layered.set(ConfigKeys.roleKey(executor, ConfigKeys.ROLE_INSTANCES), "2");
+      executors = " and 2 " + executor + "s";
+    }
+    out.println(jobClass + " overrides preTrain: the job gets a " + driver + " role" + executors
+        + " (set spindle.role." + driver + ".* to change them)");
+    return true;
   }
 
   /** Waits for a submitted job, printing progress. */

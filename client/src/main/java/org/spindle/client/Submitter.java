@@ -51,7 +51,12 @@ public final class Submitter {
   }
 
   /** A submitted application and the secret its control plane expects. */
-  public record Submitted(ApplicationId appId, AppSecret secret) {}
+  /** A submitted job; {@code runtimeBytesUploaded} is what submit uploaded of the runtimes (0 once cached). */
+  public record Submitted(ApplicationId appId, AppSecret secret, long runtimeBytesUploaded) {
+    public Submitted(ApplicationId appId, AppSecret secret) {
+      this(appId, secret, 0);
+    }
+  }
 
   public Submitted submit(JobSpec spec, Configuration layered, java.nio.file.Path distJar,
                           List<java.nio.file.Path> jars) throws Exception {
@@ -65,6 +70,17 @@ public final class Submitter {
     ApplicationId appId = resp.getApplicationId();
 
     FileSystem fs = FileSystem.get(conf);
+    long runtimeBytes = 0;
+    if (RuntimeArchives.submitProvides(spec)) {
+      List<String> entries = new ArrayList<>();
+      for (RuntimeArchives.Cached c : RuntimeArchives.provide(spec, fs, distJar, out)) {
+        entries.add(c.entry());
+        runtimeBytes += c.uploadedBytes();
+      }
+      if (!entries.isEmpty()) {
+        layered.set(org.spindle.conf.ConfigKeys.CONTAINER_RUNTIME_ARCHIVES, String.join(",", entries));
+      }
+    }
     Path staging = spec.stagingDir().isEmpty()
         ? new Path(fs.getHomeDirectory(), ".spindle/staging/" + appId)
         : new Path(spec.stagingDir(), appId.toString());
@@ -137,7 +153,7 @@ public final class Submitter {
     }
     out.println("submitted " + appId + " to queue " + spec.queue() + " (" + spec.totalTasks() + " task(s) in "
         + spec.roles().size() + " role(s))");
-    return new Submitted(appId, secret);
+    return new Submitted(appId, secret, runtimeBytes);
   }
 
   private void checkQueue(String queue) throws IOException, YarnException {

@@ -44,6 +44,9 @@ public final class ConfigKeys {
   public static final String CONTAINER_EXTRA_CLASSPATH = "spindle.container.extra-classpath";
   public static final String CONTAINER_TASK_CLASSPATH = "spindle.container.task-classpath";
   public static final String CONTAINER_ARCHIVES = "spindle.container.archives";
+  /** The TensorFlow and Spark runtimes on the cluster's file system; submit sets it from its cache. */
+  public static final String CONTAINER_RUNTIME_ARCHIVES = "spindle.container.runtime-archives";
+  public static final String ARCHIVE_CACHE_DIR = "spindle.archive.cache-dir";
   /** Every role's Docker image unless spindle.role.<r>.docker.image says otherwise. */
   public static final String DOCKER_IMAGE = "spindle.docker.image";
 
@@ -53,6 +56,22 @@ public final class ConfigKeys {
   public static final String TF_INTRA_OP_THREADS = "spindle.tensorflow.intra-op-threads";
   public static final String TF_INTER_OP_THREADS = "spindle.tensorflow.inter-op-threads";
   public static final String CHECKPOINT_DIR = "spindle.checkpoint.dir";
+  public static final String TENSORBOARD_DIR = "spindle.tensorboard.dir";
+
+  /**
+   * Where the tasks' TensorBoard event files go: spindle.tensorboard.dir, else "tensorboard" beside the
+   * checkpoint directory; empty when neither is set (no event files).
+   */
+  public static String tensorboardDir(String explicit, String checkpointDir) {
+    if (explicit != null && !explicit.isBlank()) {
+      return explicit.trim();
+    }
+    if (checkpointDir == null || checkpointDir.isBlank()) {
+      return "";
+    }
+    org.apache.hadoop.fs.Path parent = new org.apache.hadoop.fs.Path(checkpointDir.trim()).getParent();
+    return parent == null ? checkpointDir.trim() + "/tensorboard" : new org.apache.hadoop.fs.Path(parent, "tensorboard").toString();
+  }
   public static final String CHECKPOINT_KEEP = "spindle.checkpoint.keep";
   public static final String MODEL_EXPORT_DIR = "spindle.model.export-dir";
   public static final String EVALUATOR_INTERVAL = "spindle.evaluator.interval";
@@ -98,9 +117,9 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
-      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, DOCKER_IMAGE, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
+      CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, CONTAINER_RUNTIME_ARCHIVES, ARCHIVE_CACHE_DIR, DOCKER_IMAGE, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
       TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,
-      CHECKPOINT_KEEP, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,
+      CHECKPOINT_KEEP, TENSORBOARD_DIR, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,
       FEED_BATCH_ROWS, FEED_EPOCHS, FEED_MODE, FEED_FILES_DIR, FEED_WORKER_WAIT, SPARK_DRIVER_ROLE,
       SPARK_EXECUTOR_ROLE, SPARK_KEEP_EXECUTORS, SPARK_EXECUTOR_CORES);
 

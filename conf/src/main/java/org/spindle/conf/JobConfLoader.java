@@ -92,7 +92,10 @@ public final class JobConfLoader {
           + "spindle.role.<name>.command (or .main-class)");
     }
     f.strictBoolean(ConfigKeys.SPARK_KEEP_EXECUTORS, conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, ""), false);
-    RestartMode mode = parseRestartMode(conf.get(ConfigKeys.APP_RESTART_MODE, "independent"), problems);
+    String restartMode = conf.getTrimmed(ConfigKeys.APP_RESTART_MODE, "");
+    RestartMode mode = restartMode.isEmpty()
+        ? TensorFlowRules.defaultRestartMode(conf.getTrimmed(ConfigKeys.TF_MODE, "ps"), roles)
+        : parseRestartMode(restartMode, problems);
     TensorFlowRules.check(conf.getTrimmed(ConfigKeys.TF_MODE, "ps"), mode, roles, problems);
     f.intAtLeast(ConfigKeys.TF_INTRA_OP_THREADS, -1);
     f.intAtLeast(ConfigKeys.TF_INTER_OP_THREADS, -1);
@@ -130,6 +133,8 @@ public final class JobConfLoader {
         conf.getTrimmed(ConfigKeys.CONTAINER_EXTRA_CLASSPATH, ""),
         conf.getTrimmed(ConfigKeys.CONTAINER_TASK_CLASSPATH, ""),
         Arrays.asList(conf.getTrimmedStrings(ConfigKeys.CONTAINER_ARCHIVES)),
+        Arrays.asList(conf.getTrimmedStrings(ConfigKeys.CONTAINER_RUNTIME_ARCHIVES)),
+        conf.getTrimmed(ConfigKeys.ARCHIVE_CACHE_DIR, ""),
         roles);
     if (!problems.isEmpty()) {
       throw new SpindleConfigException(problems);

@@ -35,11 +35,14 @@ public record JobSpec(
     String containerExtraClasspath,
     String containerTaskClasspath,
     List<String> containerArchives,
+    List<String> runtimeArchives,
+    String archiveCacheDir,
     Map<String, RoleSpec> roles) {
 
   public JobSpec {
     tags = List.copyOf(tags);
     containerArchives = List.copyOf(containerArchives);
+    runtimeArchives = List.copyOf(runtimeArchives);
     untrackedRoles = Set.copyOf(untrackedRoles);
     roles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(roles));
   }

@@ -12,14 +12,27 @@ final class TensorFlowRules {
 
   private TensorFlowRules() {}
 
+  /**
+   * The restart mode when the job sets none: gang when the TensorFlow roles form a static cluster (a ps,
+   * or allreduce), which a task restarted alone could not rejoin; independent otherwise.
+   */
+  static RestartMode defaultRestartMode(String mode, Map<String, RoleSpec> roles) {
+    List<String> training = trainingRoles(roles);
+    boolean hasPs = training.contains("ps") && roles.get("ps").instances() > 0;
+    return !training.isEmpty() && (mode.equals("allreduce") || hasPs) ? RestartMode.GANG : RestartMode.INDEPENDENT;
+  }
+
+  private static List<String> trainingRoles(Map<String, RoleSpec> roles) {
+    return roles.values().stream().filter(r -> r.mainClass().equals(TF_MAIN_CLASS) && !r.name().equals("evaluator"))
+        .map(RoleSpec::name).toList();
+  }
+
   static void check(String mode, RestartMode restartMode, Map<String, RoleSpec> roles, List<String> problems) {
     if (!mode.equals("ps") && !mode.equals("allreduce")) {
       problems.add(ConfigKeys.TF_MODE + " must be ps or allreduce, got '" + mode + "'");
       return;
     }
-    List<String> training = roles.values().stream()
-        .filter(r -> r.mainClass().equals(TF_MAIN_CLASS) && !r.name().equals("evaluator"))
-        .map(RoleSpec::name).toList();
+    List<String> training = trainingRoles(roles);
     if (training.isEmpty()) {
       return;
     }

@@ -298,9 +298,16 @@ public final class DataFrameFeeder {
     return missing;
   }
 
-  /** Whether worker w's current incarnation has received the end of the feed. */
+  /**
+   * Whether worker w's current incarnation has received the end of the feed. A worker with no endpoint
+   * now (its task ended, or is restarting and will be asked again once it registers) has nothing to be fed.
+   */
   boolean hasFinished(int w) throws IOException, TimeoutException, InterruptedException {
-    try (FeedClient c = client(w)) {
+    java.util.Optional<WorkerDirectory.Endpoint> ep = workers.current(w);
+    if (ep.isEmpty()) {
+      return true;
+    }
+    try (FeedClient c = new FeedClient(ALLOCATOR, ep.get().host(), ep.get().port(), secret)) {
       return c.status().finished();
     }
   }

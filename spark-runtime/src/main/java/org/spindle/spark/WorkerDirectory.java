@@ -18,6 +18,11 @@ public interface WorkerDirectory extends Serializable {
 
   Endpoint resolve(int worker) throws IOException, TimeoutException, InterruptedException;
 
+  /** Where worker w listens right now, without waiting: empty while it has no endpoint (ended or restarting). */
+  default Optional<Endpoint> current(int worker) throws IOException, TimeoutException, InterruptedException {
+    return Optional.of(resolve(worker));
+  }
+
   /** A worker's feed endpoint; {@code task} is "role:index" for messages. */
   record Endpoint(String task, String host, int port) implements Serializable {
     @Override
@@ -84,16 +89,17 @@ public interface WorkerDirectory extends Serializable {
     @Override
     public Endpoint resolve(int worker) throws TimeoutException, InterruptedException {
       String slot = slots.get(worker);
-      int colon = slot.lastIndexOf(':');
-      String role = slot.substring(0, colon);
-      int index = Integer.parseInt(slot.substring(colon + 1));
-      TaskDirectory dir = directory();
       return Waits.until(waitMs, 500, "feed worker " + slot + " to have its node in ZooKeeper "
-          + "(spindle.feed.worker-wait)", () -> {
-            Optional<TaskDirectory.Entry> e = dir.lookup(role, index);
-            return e.filter(x -> x.ports().containsKey("feed"))
-                .map(x -> new Endpoint(slot, x.host(), x.ports().get("feed")));
-          });
+          + "(spindle.feed.worker-wait)", () -> current(worker));
+    }
+
+    @Override
+    public Optional<Endpoint> current(int worker) throws InterruptedException {
+      String slot = slots.get(worker);
+      int colon = slot.lastIndexOf(':');
+      Optional<TaskDirectory.Entry> e = directory().lookup(slot.substring(0, colon),
+          Integer.parseInt(slot.substring(colon + 1)));
+      return e.filter(x -> x.ports().containsKey("feed")).map(x -> new Endpoint(slot, x.host(), x.ports().get("feed")));
     }
   }
 }

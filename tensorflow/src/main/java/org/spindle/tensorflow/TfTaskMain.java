@@ -78,9 +78,10 @@ public final class TfTaskMain {
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
         Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")), allReduce);
     try (TaskReporter reporter = TaskReporter.fromEnvironment(env);
-         FeedEndpoint feed = FeedEndpoint.startIfFed(env, conf)) {
+         FeedEndpoint feed = FeedEndpoint.startIfFed(env, conf);
+         TensorBoardEvents events = TensorBoardEvents.forTask(conf, role, index, Path.of("").toAbsolutePath())) {
       TfTrainContext ctx = new TfTrainContext(id, cluster, "grpc://" + cluster.address(role, index), conf,
-          TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), reporter::reportMetrics,
+          TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), metricsSink(reporter, events),
           Duration.ofMinutes(5));
       if (feed != null) {
         ctx.attachFeed(feed.workerFeed());
@@ -93,6 +94,15 @@ public final class TfTaskMain {
       }
     }
     return 0;
+  }
+
+  /** Metrics go to the AM and, when the job has a TensorBoard directory, into the task's event file. */
+  private static java.util.function.BiConsumer<Long, Map<String, Double>> metricsSink(TaskReporter reporter,
+                                                                                     TensorBoardEvents events) {
+    return events == null ? reporter::reportMetrics : (step, m) -> {
+      reporter.reportMetrics(step, m);
+      events.accept(step, m);
+    };
   }
 
   /** Logs what TF sees, and warns when YARN granted GPUs that TF cannot use. */
@@ -137,9 +147,10 @@ public final class TfTaskMain {
     SpindleJob job = userJob(conf);
     TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")), false);
-    try (TaskReporter reporter = TaskReporter.fromEnvironment(env)) {
+    try (TaskReporter reporter = TaskReporter.fromEnvironment(env);
+         TensorBoardEvents events = TensorBoardEvents.forTask(conf, role, index, Path.of("").toAbsolutePath())) {
       TfTrainContext ctx = new TfTrainContext(id, new TfCluster(Map.of()), null, conf, TfTrainContext.storeFor(conf),
-          Path.of("").toAbsolutePath(), reporter::reportMetrics, Duration.ZERO);
+          Path.of("").toAbsolutePath(), metricsSink(reporter, events), Duration.ZERO);
       EvaluatorLoop.run(job, ctx, Duration.ofMillis(
           new Configuration(false).getTimeDuration("x", conf.getOrDefault("spindle.evaluator.interval", "10s"),
               java.util.concurrent.TimeUnit.MILLISECONDS)));

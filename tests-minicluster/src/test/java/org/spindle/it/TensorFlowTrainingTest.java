@@ -108,15 +108,18 @@ class TensorFlowTrainingTest {
 
   @Test
   void psModeTrainsFromTheLocalizedTensorFlowArchiveToALowLossWithCheckpointsInTheDataLake() throws Exception {
-    Path lake = mini.work.resolve("lake-train-" + System.nanoTime());
+    Path lake = mini.work.resolve("lake-train-" + System.nanoTime()).resolve("checkpoints");
     Path report = mini.newRunsFile("train.report");
     Path models = mini.work.resolve("models-" + System.nanoTime());
-    Map<String, String> keys = job(lake, report, 300, 0, true);
+    // 150 ms a step: time to look at the tracking UI while the workers train
+    Map<String, String> keys = job(lake, report, 300, 150, true);
     keys.put("spindle.model.export-dir", models.toUri().toString());
     // An upload a crashed chief never committed, left in the lake by an earlier run.
     Path stale = Files.createDirectories(lake.resolve("_tmp").resolve("ckpt-000000000100-stale"));
     Files.writeString(stale.resolve("model.index"), "partial");
-    SubmitResult r = mini.await(start(keys));
+    Submitter.Submitted s = start(keys);
+    assertTheRenderedPageShowsTheTasksAndTheLossChart(s);
+    SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     // The AM removed uncommitted uploads when the job ended; committed checkpoints stay (checked below).
     await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(lake.resolve("_tmp")));
@@ -140,6 +143,87 @@ class TensorFlowTrainingTest {
       }
       assertTrue(accuracy > 0.9, "accuracy of the exported model " + accuracy);
     }
+    assertTensorBoardEventsHoldTheLoss(lake.getParent().resolve("tensorboard"), 300);
+  }
+
+  /**
+   * The tracking UI in a real browser, opened as an operator opens it from the RM's application page
+   * (through YARN's proxy) while the workers train: headless Chromium renders it, the task table and the
+   * loss chart (a line per worker) are read from the rendered DOM, and a screenshot is kept under target/.
+   */
+  private static void assertTheRenderedPageShowsTheTasksAndTheLossChart(Submitter.Submitted s) throws Exception {
+    String proxied = "http://" + mini.cluster.conf().get("yarn.resourcemanager.webapp.address") + "/proxy/"
+        + s.appId() + "/?proxyapproved=true";
+    Path profile = Files.createDirectories(mini.work.resolve("chromium-profile-" + System.nanoTime()));
+    String[] dom = new String[1];
+    java.util.regex.Pattern lossChart = java.util.regex.Pattern.compile(
+        "<figcaption>loss per worker</figcaption><svg.*?</svg>", java.util.regex.Pattern.DOTALL);
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+        "<polyline[^>]*points=\"[-\\d.]+,[-\\d.]+ [-\\d.]+,[-\\d.]+");
+    // The workers report their loss every 25 steps: wait (bounded) until the chart has a line of two points.
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      dom[0] = HeadlessChromium.dumpDom(proxied, profile);
+      java.util.regex.Matcher chart = lossChart.matcher(dom[0]);
+      return chart.find() && line.matcher(chart.group()).find();
+    });
+    for (int w = 0; w < 2; w++) {
+      assertTrue(java.util.regex.Pattern.compile("<tr><td>worker:" + w + "</td><td>REGISTERED</td>")
+          .matcher(dom[0]).find(), "the task table shows worker:" + w + " registered:\n" + dom[0]);
+    }
+    assertTrue(dom[0].contains("<tr><td>ps:0</td><td>REGISTERED</td>"), dom[0]);
+    Path png = Path.of("target", "tracking-ui.png");
+    Files.deleteIfExists(png);
+    HeadlessChromium.screenshot(proxied, profile, png);
+    java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+    assertTrue(img != null && img.getWidth() == 1280, "a PNG screenshot of the page: " + png);
+    long ink = 0;
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        if ((img.getRGB(x, y) & 0xFFFFFF) != 0xFFFFFF) {
+          ink++;
+        }
+      }
+    }
+    assertTrue(ink > 5_000, "the screenshot shows the page (tables, text, charts), not a blank one: " + ink
+        + " non-white pixels");
+  }
+
+  /**
+   * Each worker's TensorBoard event file (TF's summary ops), copied beside the checkpoints, read as
+   * TFRecords of Event protos: the loss at the global steps that are multiples of 25 (the job's metrics
+   * interval; the two workers share the global step, so each reports the multiples it lands on), up to
+   * the last steps, with the learning rate the optimizer was built with.
+   */
+  private static void assertTensorBoardEventsHoldTheLoss(Path tensorboard, long steps) throws Exception {
+    java.util.TreeMap<Long, Float> all = new java.util.TreeMap<>();
+    for (int w = 0; w < 2; w++) {
+      Path run = tensorboard.resolve("worker-" + w);
+      List<Path> files;
+      try (java.util.stream.Stream<Path> s = Files.list(run)) {
+        files = s.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")
+            && !p.getFileName().toString().endsWith(".crc")).toList();
+      }
+      assertEquals(1, files.size(), "one event file per worker run: " + files);
+      java.util.TreeMap<Long, Float> loss = new java.util.TreeMap<>();
+      java.util.Set<Float> learningRates = new java.util.HashSet<>();
+      for (byte[] record : TfRecords.read(files.get(0))) {
+        org.tensorflow.proto.Event e = org.tensorflow.proto.Event.parseFrom(record);
+        for (org.tensorflow.proto.Summary.Value v : e.getSummary().getValueList()) {
+          if (v.getTag().equals("loss")) {
+            loss.put(e.getStep(), v.getSimpleValue());
+          } else if (v.getTag().equals("learning_rate")) {
+            learningRates.add(v.getSimpleValue());
+          }
+        }
+      }
+      assertTrue(!loss.isEmpty(), "worker " + w + " wrote loss scalars");
+      assertTrue(loss.keySet().stream().allMatch(s -> s % 25 == 0), "at the metrics steps: " + loss);
+      assertTrue(loss.values().stream().allMatch(l -> l > 0 && l < 5), "finite losses: " + loss);
+      assertEquals(java.util.Set.of(0.05f), learningRates, "the Adam optimizer's learning rate");
+      all.putAll(loss);
+    }
+    assertTrue(all.size() >= steps / 25 / 2, "together the workers logged most multiples of 25: " + all);
+    assertTrue(all.lastKey() >= steps - 50, "up to the last steps: " + all);
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.spindle.it;
 
-import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,11 +24,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The path a cluster user takes, not the test classpath's: the EMR step's `yarn jar` line from
- * conf/examples/emr-add-steps.json, run as written through Hadoop's RunJar in a child JVM whose
- * classpath is what `hadoop classpath` gives on a tarball install (the cluster's configuration
- * directory with Hadoop's stock log4j.properties, then Hadoop's unshaded jars), submitting the FM job
- * XML shipped in conf/examples with the TensorFlow and Spark runtimes as archives. The containers run
+ * The path a cluster user takes, not the test classpath's: the binary distribution unpacked as the EMR
+ * steps do, then the EMR step's `yarn jar` line from conf/examples/emr-add-steps.json, run as written
+ * through Hadoop's RunJar in a child JVM whose classpath is what `hadoop classpath` gives on a tarball
+ * install (the cluster's configuration directory with Hadoop's stock log4j.properties, then Hadoop's
+ * unshaded jars), submitting the distribution's FM job XML, which names no runtime: submit uploads the
+ * distribution's runtime archives to its cache, and a second submission uploads none. The containers run
  * on that same Hadoop classpath and configuration. The job must succeed, and the container logs an
  * operator reads must hold Spindle's own INFO lines: the AM's, a worker's, the driver's, an executor's.
  * (That the AM and launchers run without the runtimes on their classpath is ContainerSpecsTest's.)
@@ -51,25 +51,37 @@ class YarnJarSubmitTest {
 
   @Test
   void theEmrStepsYarnJarLineSucceedsThroughRunJarAndEveryContainerLogsSpindlesOwnLines() throws Exception {
-    // What the EMR steps before it leave on the master: /home/hadoop/spindle/ with the jars and the job XML.
-    Path home = Files.createDirectories(mini.work.resolve("home-hadoop-spindle"));
-    Files.copy(Path.of(System.getProperty("spindle.dist.jar")), home.resolve("spindle.jar"), REPLACE_EXISTING);
-    Files.copy(Path.of(System.getProperty("spindle.examples.jar")), home.resolve("spindle-examples.jar"),
-        REPLACE_EXISTING);
-    Files.copy(Path.of("../conf/examples/fm-movielens.xml"), home.resolve("fm-movielens.xml"), REPLACE_EXISTING);
+    // What the EMR steps before it leave on the master: the binary distribution the build wrote, unpacked
+    // into /home/hadoop/spindle/ as the steps' tar command does. The job XML is the distribution's.
+    Path home = mini.work.resolve("home-hadoop-spindle");
+    deleteTree(home);
+    Files.createDirectories(home);
+    Path tarball;
+    try (Stream<Path> built = Files.list(Path.of(System.getProperty("spindle.dist.jar")).toAbsolutePath().getParent())) {
+      tarball = built.filter(p -> p.getFileName().toString().matches("spindle-.*-bin\\.tar\\.gz")).findFirst()
+          .orElseThrow(() -> new AssertionError("mvn package wrote no dist/target/spindle-*-bin.tar.gz"));
+    }
+    Process untar = new ProcessBuilder("tar", "xzf", tarball.toString(), "--strip-components=1", "-C", home.toString())
+        .inheritIO().start();
+    assertTrue(untar.waitFor(5, TimeUnit.MINUTES) && untar.exitValue() == 0, "tar xzf " + tarball);
+    for (String f : List.of("bin/spindle", "lib/spindle.jar", "lib/spindle-examples.jar", "conf/spindle-default.xml",
+        "conf/examples/fm-movielens.xml", "runtimes/tensorflow-lib.zip", "runtimes/spark-lib.zip")) {
+      assertTrue(Files.isRegularFile(home.resolve(f)), "the distribution has " + f);
+    }
     List<String> line = yarnJarLine(Path.of("../conf/examples/emr-add-steps.json"), home);
     assertEquals(List.of("yarn", "jar"), line.subList(0, 2), line.toString());
+    // The job XML names no runtime: submit uploads the distribution's, once, to a cache named by content hash.
+    assertTrue(!Files.readString(home.resolve("conf/examples/fm-movielens.xml")).contains("spindle.container.archives"));
+    Path cache = mini.work.resolve("archive-cache");
+    deleteTree(cache);
 
     // This cluster in place of the EMR cluster: its file system, its sizes, the data the job reads.
     Path lake = Files.createDirectories(mini.work.resolve("lake-" + System.nanoTime()));
     org.spindle.examples.movielens.MovieLensGenerator.write(lake.resolve("movielens"), 20_000, 7L);
     List<String> args = new ArrayList<>(line.subList(2, line.size()));
     clusterOverrides(lake).forEach((k, v) -> args.addAll(List.of("--conf", k + "=" + v)));
-
-    // `yarn jar` is RunJar on `hadoop classpath`: the cluster's conf dir first, then Hadoop's jars.
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dhadoop.root.logger=INFO,console", "-cp", hadoopClasspath(), "org.apache.hadoop.util.RunJar"));
-    cmd.addAll(args);
+    args.addAll(List.of("--conf", "spindle.archive.cache-dir=" + cache.toUri()));
+    List<String> cmd = yarnJar(args);
     Path out = mini.work.resolve("yarn-jar.out");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     boolean exited = p.waitFor(12, TimeUnit.MINUTES);
@@ -87,6 +99,10 @@ class YarnJarSubmitTest {
           y.getApplicationReport(ApplicationId.fromString(appId)).getFinalApplicationStatus(), printed);
     }
     assertTrue(Files.exists(lake.resolve("models/fm/saved_model.pb")), "the FM was exported");
+    for (String runtime : List.of("tensorflow-lib", "spark-lib")) {
+      long size = Files.size(home.resolve("runtimes/" + runtime + ".zip"));
+      assertTrue(printed.contains("runtime " + runtime + ": uploaded " + size + " bytes to "), printed);
+    }
 
     // What an operator reads: each container's stderr in the NodeManager's log directory.
     Map<String, String> logs = containerLogs(appId);
@@ -99,6 +115,66 @@ class YarnJarSubmitTest {
     assertContainerWith(logs, "TaskLauncher: task spark-driver:0 attempt", "SparkDriverMain: feeding");
     assertContainerWith(logs, "TaskLauncher: task spark-executor:0 attempt",
         "DriverEndpointProbe: the Spark driver's scheduler endpoint");
+
+    // Each role got the runtimes it needs, from the cache: TensorFlow for the ps, both for Spark roles.
+    String psScript = launchScriptOf(appId, logs, "TaskLauncher: task ps:0 attempt");
+    String executorScript = launchScriptOf(appId, logs, "TaskLauncher: task spark-executor:0 attempt");
+    assertTrue(psScript.contains("/tensorflow-lib/*") && !psScript.contains("/spark-lib/*"), psScript);
+    assertTrue(executorScript.contains("/tensorflow-lib/*") && executorScript.contains("/spark-lib/*"), executorScript);
+
+    // The same submission again uploads no runtime byte (it is killed once submitted: only the upload matters).
+    Path again = mini.work.resolve("yarn-jar-again.out");
+    Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(again.toFile()).start();
+    try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2))
+          .until(() -> Pattern.compile("submitted (application_\\d+_\\d+)").matcher(Files.readString(again)).find());
+      String printedAgain = Files.readString(again);
+      Matcher m2 = Pattern.compile("submitted (application_\\d+_\\d+)").matcher(printedAgain);
+      assertTrue(m2.find());
+      try (YarnClient y = mini.cluster.yarnClient()) {
+        y.killApplication(ApplicationId.fromString(m2.group(1)));
+      }
+      for (String runtime : List.of("tensorflow-lib", "spark-lib")) {
+        assertTrue(Pattern.compile("runtime " + runtime + ": reusing \\S+/archive-cache/" + runtime
+            + "-[0-9a-f]{16}\\.zip \\(0 bytes uploaded\\)").matcher(printedAgain).find(), printedAgain);
+      }
+      assertTrue(!printedAgain.contains(": uploaded "), printedAgain);
+    } finally {
+      second.destroy();
+      second.waitFor(1, TimeUnit.MINUTES);
+    }
+  }
+
+  /** `yarn jar` is RunJar on `hadoop classpath`: the cluster's conf dir first, then Hadoop's jars. */
+  private static List<String> yarnJar(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dhadoop.root.logger=INFO,console", "-cp", hadoopClasspath(), "org.apache.hadoop.util.RunJar"));
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /** The launch script the NodeManager wrote for the container whose log has {@code who}. */
+  private static String launchScriptOf(String appId, Map<String, String> logs, String who) throws IOException {
+    String container = logs.entrySet().stream().filter(e -> e.getValue().contains(who)).map(Map.Entry::getKey)
+        .findFirst().orElseThrow(() -> new AssertionError("no container log has '" + who + "'"));
+    try (Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
+      Path script = files.filter(p -> p.getFileName().toString().equals("launch_container.sh")
+          && p.getParent().getFileName().toString().equals(container)
+          && p.getParent().getParent().getFileName().toString().equals(appId)).findFirst()
+          .orElseThrow(() -> new AssertionError("no launch_container.sh for " + container));
+      return Files.readString(script);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> old = Files.walk(dir)) {
+      for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
   }
 
   /** The EMR step whose command is `yarn jar`, with /home/hadoop/spindle/ mapped to home. */
@@ -117,8 +193,6 @@ class YarnJarSubmitTest {
   /** The job XML's cluster-specific keys, for this cluster: lake, sizes, runtimes, classpath. */
   private static Map<String, String> clusterOverrides(Path lake) throws IOException {
     Map<String, String> k = new LinkedHashMap<>();
-    k.put("spindle.container.archives", runtimeArchive("tensorflow", "spindle.tensorflow.lib") + "#tensorflow,"
-        + runtimeArchive("spark", "spindle.spark.lib") + "#spark");
     k.put("spindle.container.extra-classpath", hadoopClasspath());
     k.put("spindle.container.java-home", System.getProperty("java.home"));
     k.put("spindle.am.memory", "512");
@@ -143,14 +217,6 @@ class YarnJarSubmitTest {
   private static String hadoopClasspath() {
     return mini.cluster.confDir() + File.pathSeparator
         + Path.of(System.getProperty("spindle.hadoop.share")).toAbsolutePath() + "/*";
-  }
-
-  /** The build's runtime directory zipped, as a user uploads it (natives/ included). */
-  private static String runtimeArchive(String name, String property) throws IOException {
-    Path dir = Path.of(System.getProperty(property)).toAbsolutePath();
-    Path zip = mini.work.resolve(name + "-lib.zip");
-    MiniClusterSupport.zipTree(dir, zip, 0);
-    return zip.toUri().toString();
   }
 
   /** Container id -> its stderr, for every container of the application on every NodeManager. */

@@ -123,9 +123,16 @@ class YarnRuntimeTest {
         new org.apache.curator.retry.RetryOneTime(100))) {
       anonymous.start();
       assertTrue(anonymous.blockUntilConnected(10, java.util.concurrent.TimeUnit.SECONDS));
-      for (String squat : List.of("/squat", ZkRegistry.ROOT + "/application_0_0001")) {
+      for (String squat : List.of("/squat", ZkRegistry.ROOT + "/application_0_0001",
+          ZkRegistry.ROOT + "/" + job.appId() + "/squat")) {
         assertThrows(org.apache.zookeeper.KeeperException.NoAuthException.class,
             () -> anonymous.create().forPath(squat), squat);
+      }
+      // Without the app's digest, nothing under the app's subtree can be read either.
+      for (String node : List.of(ZkRegistry.ROOT + "/" + job.appId(), ZkRegistry.ROOT + "/" + job.appId()
+          + "/cluster-spec")) {
+        assertThrows(org.apache.zookeeper.KeeperException.NoAuthException.class,
+            () -> anonymous.getData().forPath(node), node);
       }
     }
 
@@ -146,15 +153,127 @@ class YarnRuntimeTest {
           || n.startsWith("org/spindle/client/")).toList(), "no AM or client class in the task containers' jar");
     }
 
+    assertPrometheusMetricsMatchTheJob(job);
+    // While it runs: the credentials files carry the secret (so the scan can see it), nothing else does.
+    assertTrue(filesHolding(job.secret().reveal()).stream().anyMatch(TOKEN_FILE), "a container's credentials "
+        + "hold the secret: " + filesHolding(job.secret().reveal()));
+    assertEquals(List.of(), filesHolding(job.secret().reveal()).stream().filter(TOKEN_FILE.negate()).toList(),
+        "files other than YARN's credentials that hold the app secret");
+
     Files.createFile(done);
     SubmitResult r = mini.await(job);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     // Nothing of the job is left in its staging directory (spindle.jar, job XML) once the AM has ended it.
     Path staging = Path.of(System.getProperty("user.home"), ".spindle", "staging", job.appId().toString());
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !Files.exists(staging));
+    // Once it has ended: no log, launch script (command lines, environment), history file or client output
+    // holds the secret.
+    Path history = Path.of(System.getProperty("user.home"), ".spindle", "history", job.appId() + ".json");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(history));
+    assertTrue(!Files.readString(history).contains(job.secret().reveal()), "the history file holds the secret");
+    assertEquals(List.of(), filesHolding(job.secret().reveal()).stream().filter(TOKEN_FILE.negate()).toList(),
+        "files other than YARN's credentials that hold the app secret");
     String clientLog = Files.readString(mini.work.resolve("client.log"));
     assertTrue(clientLog.contains("tasks: ps 1 REGISTERED | spark-executor 2 REGISTERED | worker 2 REGISTERED"),
         "the client prints a progress line per change");
+  }
+
+  /**
+   * Scrapes the AM's /metrics as Prometheus does (bearer token), checks every line against the text
+   * exposition format, and the values against the job's state; without the secret the scrape is refused.
+   */
+  private void assertPrometheusMetricsMatchTheJob(Submitter.Submitted job) throws Exception {
+    String url = mini.report(job).getOriginalTrackingUrl().replaceAll("/$", "") + "/metrics";
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    // From loopback this test is where YARN's proxy is (the RM runs here): ask through this machine's own
+    // network address instead, as a neighbour on the cluster would.
+    java.net.InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+        .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+        .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress()).findFirst()
+        .orElseThrow(() -> new AssertionError("this machine has no non-loopback IPv4 address to test from"));
+    java.net.URI asNeighbour = java.net.URI.create(url.replaceFirst("//[^:/]+", "//" + own.getHostAddress()));
+    java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(asNeighbour).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, refused.statusCode(), "no secret, no metrics: " + asNeighbour);
+    java.net.http.HttpResponse<String> scraped = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .header("Authorization", "Bearer " + job.secret().reveal()).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, scraped.statusCode(), scraped.body());
+    assertTrue(scraped.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+        scraped.headers().toString());
+    Map<String, Double> samples = PrometheusText.parse(scraped.body());
+    JobStatusResponse st = mini.jobStatus(job);
+    Map<String, Double> byRoleAndState = new HashMap<>();
+    for (org.spindle.proto.TaskStatus t : st.getTasksList()) {
+      byRoleAndState.merge("spindle_tasks{role=\"" + t.getRole() + "\",state=\"" + t.getState() + "\"}", 1.0,
+          Double::sum);
+      assertEquals((double) t.getRestarts(), samples.get("spindle_task_restarts_total{index=\"" + t.getIndex()
+          + "\",role=\"" + t.getRole() + "\"}"), t.getRole() + ":" + t.getIndex() + " in\n" + scraped.body());
+    }
+    Map<String, Double> tasks = new HashMap<>();
+    samples.forEach((k, v) -> {
+      if (k.startsWith("spindle_tasks{")) {
+        tasks.put(k, v);
+      }
+    });
+    assertEquals(byRoleAndState, tasks, scraped.body());
+    assertEquals(5.0, tasks.values().stream().mapToDouble(Double::doubleValue).sum(), "ps, 2 workers, 2 executors");
+    assertEquals((double) st.getGangAttempt(), samples.get("spindle_gang_attempt"));
+    assertEquals(1.0, samples.get("spindle_job_running"));
+  }
+
+  /** YARN's credentials files (the NodeManager's copy and the container's), where the secret belongs. */
+  private static final java.util.function.Predicate<Path> TOKEN_FILE = p -> p.getFileName().toString()
+      .equals("container_tokens") || p.getFileName().toString().endsWith(".tokens");
+
+  /**
+   * Every file under the mini cluster's directories (logs, launch scripts, local dirs) and the user's
+   * .spindle directory (staged files, job history) whose bytes hold s.
+   */
+  private List<Path> filesHolding(String s) throws java.io.IOException {
+    List<Path> found = new java.util.ArrayList<>(filesHolding(s, mini.work));
+    Path spindleHome = Path.of(System.getProperty("user.home"), ".spindle");
+    for (String dir : List.of("staging", "history")) {
+      if (Files.isDirectory(spindleHome.resolve(dir))) {
+        found.addAll(filesHolding(s, spindleHome.resolve(dir)));
+      }
+    }
+    return found;
+  }
+
+  private static List<Path> filesHolding(String s, Path root) throws java.io.IOException {
+    byte[] needle = s.getBytes(StandardCharsets.US_ASCII);
+    List<Path> found = new java.util.ArrayList<>();
+    // The NodeManagers delete directories while the walk runs: a file or directory that went away is skipped.
+    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<Path>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+        String name = p.getFileName().toString();
+        if (!a.isRegularFile() || name.endsWith(".jar") || name.endsWith(".zip") || name.endsWith(".crc")
+            || a.size() > (64 << 20)) {
+          return java.nio.file.FileVisitResult.CONTINUE; // build artifacts cannot hold a secret made at submit
+        }
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(p);
+        } catch (java.io.IOException e) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        for (int i = 0; i + needle.length <= bytes.length; i++) {
+          if (bytes[i] == needle[0] && java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+            found.add(p);
+            break;
+          }
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path p, java.io.IOException e) {
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+    return found;
   }
 
   /** Copies of a file the NodeManagers localized for this application (their filecache). */

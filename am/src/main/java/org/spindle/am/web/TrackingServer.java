@@ -34,7 +34,7 @@ import org.spindle.conf.RoleSpec;
  */
 public final class TrackingServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrackingServer.class);
-  static final String COOKIE = "spindle-secret";
+  static final String COOKIE = "spindle-ui";
 
   private final HttpServer server;
   private final String appId;
@@ -45,11 +45,21 @@ public final class TrackingServer implements AutoCloseable {
   private final AppSecret secret;
   private final Set<InetAddress> proxies;
   private final String user;
+  private final PrometheusMetrics prometheus;
+  private final String tensorboardDir;
   private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
                         Supplier<List<String>> checkpoints, AppSecret secret, Set<InetAddress> proxies, String user)
       throws IOException {
+    this(appId, spec, status, history, checkpoints, secret, proxies, user, "");
+  }
+
+  /** {@code tensorboardDir}: where the tasks' TensorBoard event files go (empty: none), linked from the page. */
+  public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
+                        Supplier<List<String>> checkpoints, AppSecret secret, Set<InetAddress> proxies, String user,
+                        String tensorboardDir) throws IOException {
+    this.tensorboardDir = tensorboardDir;
     this.appId = appId;
     this.spec = spec;
     this.status = status;
@@ -66,6 +76,8 @@ public final class TrackingServer implements AutoCloseable {
     }));
     server.createContext("/", this::page);
     server.createContext("/api/job", this::json);
+    this.prometheus = new PrometheusMetrics(status);
+    server.createContext("/metrics", this::metrics);
     server.start();
   }
 
@@ -80,6 +92,10 @@ public final class TrackingServer implements AutoCloseable {
 
   private boolean authorize(HttpExchange ex) throws IOException {
     String presented = ex.getRequestHeaders().getFirst("x-spindle-secret");
+    String authorization = ex.getRequestHeaders().getFirst("Authorization");
+    if (presented == null && authorization != null && authorization.startsWith("Bearer ")) {
+      presented = authorization.substring("Bearer ".length()).trim(); // Prometheus' bearer_token_file
+    }
     String query = ex.getRequestURI().getRawQuery();
     boolean fromQuery = false;
     if (presented == null && query != null) {
@@ -90,25 +106,40 @@ public final class TrackingServer implements AutoCloseable {
         }
       }
     }
+    boolean viaCookie = false;
     if (presented == null) {
       String cookies = ex.getRequestHeaders().getFirst("Cookie");
       if (cookies != null) {
         for (String c : cookies.split(";\\s*")) {
           if (c.startsWith(COOKIE + "=")) {
-            presented = c.substring(COOKIE.length() + 1);
+            viaCookie = java.security.MessageDigest.isEqual(uiToken().getBytes(StandardCharsets.US_ASCII),
+                c.substring(COOKIE.length() + 1).getBytes(StandardCharsets.US_ASCII));
           }
         }
       }
     }
-    if (!allowed(presented, ex.getRemoteAddress().getAddress(), proxies, secret)) {
+    if (!viaCookie && !allowed(presented, ex.getRemoteAddress().getAddress(), proxies, secret)) {
       send(ex, 401, "text/plain", "the Spindle tracking UI needs the application's secret or YARN's proxy "
           + "(open it from the ResourceManager's application page)");
       return false;
     }
     if (fromQuery) {
-      ex.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + presented + "; HttpOnly; Path=/");
+      // Never the secret itself: a token derived from it, for this UI only, not sent cross-site.
+      ex.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + uiToken() + "; HttpOnly; SameSite=Strict; Path=/");
     }
     return true;
+  }
+
+  /** HMAC-SHA256 of this UI's name under the app secret: opens the UI, and cannot be turned back into the secret. */
+  String uiToken() {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(secret.reveal().getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+      return java.util.HexFormat.of().formatHex(mac.doFinal(("spindle-tracking-ui:" + appId)
+          .getBytes(StandardCharsets.US_ASCII)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Everything the page and the JSON endpoint show. */
@@ -134,6 +165,7 @@ public final class TrackingServer implements AutoCloseable {
     m.put("tasks", v.tasks().stream().map(this::task).toList());
     m.put("metrics", history.snapshot());
     m.put("checkpoints", checkpoints.get());
+    m.put("tensorboardDir", tensorboardDir);
     return m;
   }
 
@@ -205,11 +237,30 @@ public final class TrackingServer implements AutoCloseable {
     h.append(SvgChart.render("rows fed per worker", "rows", MetricsHistory.series(snap, "feed.rows-read")));
     @SuppressWarnings("unchecked")
     List<String> ckpts = (List<String>) m.get("checkpoints");
+    if (!tensorboardDir.isEmpty()) {
+      h.append("<h2>TensorBoard</h2><p>Event files of every task (one run per task): <a href='")
+          .append(Html.escape(tensorboardDir)).append("'>").append(Html.escape(tensorboardDir))
+          .append("</a>; view them with <code>tensorboard --logdir ").append(Html.escape(tensorboardDir))
+          .append("</code></p>");
+    }
     h.append("<h2>Checkpoints</h2>").append(ckpts.isEmpty() ? "<p class=muted>none</p>" : "<ul>");
     ckpts.forEach(c -> h.append("<li>").append(Html.escape(c)).append("</li>"));
     h.append(ckpts.isEmpty() ? "" : "</ul>");
-    h.append("<p><a href='api/job'>JSON</a></p></body></html>");
+    h.append("<p><a href='api/job'>JSON</a> | <a href='metrics'>Prometheus metrics</a></p></body></html>");
     send(ex, 200, "text/html; charset=utf-8", h.toString());
+  }
+
+  /** /metrics: the job in Prometheus text format, behind the same access control as the page. */
+  private void metrics(HttpExchange ex) throws IOException {
+    if (!authorize(ex)) {
+      return;
+    }
+    byte[] body = prometheus.scrape();
+    ex.getResponseHeaders().set("Content-Type", PrometheusMetrics.CONTENT_TYPE);
+    ex.sendResponseHeaders(200, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
   }
 
   private static void send(HttpExchange ex, int code, String type, String body) throws IOException {

@@ -68,6 +68,24 @@ public final class ContainerSpecs {
     return out;
   }
 
+  /**
+   * The runtime archives (spindle.container.runtime-archives: path#name on the cluster's file system,
+   * written by submit's cache) by name, with PRIVATE visibility: they never change under their
+   * content-hash names, so a NodeManager keeps one copy per user for every later job.
+   */
+  public static Map<String, LocalResource> runtimeArchives(Configuration conf, List<String> entries)
+      throws IOException {
+    Map<String, LocalResource> out = new LinkedHashMap<>();
+    for (String entry : entries) {
+      Path p = new Path(archivePath(entry));
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus st = fs.getFileStatus(p);
+      out.put(archiveName(entry), LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
+          LocalResourceType.ARCHIVE, LocalResourceVisibility.PRIVATE, st.getLen(), st.getModificationTime()));
+    }
+    return out;
+  }
+
   /** hdfs://, s3a://... are used in place; plain paths and file:// are uploaded by the client. */
   public static boolean isClusterUri(String path) {
     return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !path.startsWith("file:");

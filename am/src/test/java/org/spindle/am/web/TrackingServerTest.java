@@ -54,7 +54,19 @@ class TrackingServerTest {
       assertEquals(200, get(ui.port(), "/api/job", "ui-secret").statusCode());
       HttpResponse<String> viaQuery = get(ui.port(), "/?secret=ui-secret", null);
       assertEquals(200, viaQuery.statusCode());
-      assertTrue(viaQuery.headers().firstValue("Set-Cookie").orElse("").startsWith("spindle-secret="));
+      String cookie = viaQuery.headers().firstValue("Set-Cookie").orElse("");
+      assertTrue(cookie.startsWith("spindle-ui=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+          cookie);
+      assertFalse(cookie.contains("ui-secret"), "the cookie never holds the secret: " + cookie);
+      String token = cookie.substring("spindle-ui=".length(), cookie.indexOf(';'));
+      HttpResponse<String> withCookie = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + ui.port() + "/api/job")).header("Cookie", "spindle-ui=" + token)
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, withCookie.statusCode(), "the cookie opens the UI");
+      HttpResponse<String> forged = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + ui.port() + "/api/job")).header("Cookie", "spindle-ui=ui-secret")
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, forged.statusCode(), "a cookie holding anything else does not");
     }
     try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()),
         Set.of(InetAddress.getByName("127.0.0.1")))) {

@@ -96,6 +96,11 @@ public final class WorkerFeed implements InputFeed {
     return server.buffer().peakBytes();
   }
 
+  @Override
+  public long bufferedBytes() {
+    return server.buffer().usedBytes();
+  }
+
   /** Columns wrapped without a copy so far (64-byte aligned Arrow buffers). */
   public long zeroCopyColumns() {
     return tensors.wrapped();
