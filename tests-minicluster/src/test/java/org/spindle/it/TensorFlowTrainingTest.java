@@ -189,6 +189,19 @@ class TensorFlowTrainingTest {
   }
 
   /**
+   * A process's whole command line from /proc. ProcessHandle.Info.commandLine() stops at 4096 bytes, and
+   * a task's classpath (runtimes, the cluster's Hadoop jars) runs past that before the main class.
+   */
+  private static String fullCommandLine(ProcessHandle p) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+          java.nio.charset.StandardCharsets.ISO_8859_1).replace('\0', ' ');
+    } catch (java.io.IOException e) {
+      return p.info().commandLine().orElse("");
+    }
+  }
+
+  /**
    * Each worker's TensorBoard event file (TF's summary ops), copied beside the checkpoints, read as
    * TFRecords of Event protos: the loss at the global steps that are multiples of 25 (the job's metrics
    * interval; the two workers share the global step, so each reports the multiples it lands on), up to
@@ -443,7 +456,8 @@ class TensorFlowTrainingTest {
     long checkpointed = store.latest().orElseThrow().step();
     String container = mini.task(mini.jobStatus(job), "worker", 1).getContainerId();
     ProcessHandle trainer = mini.containerProcess(container).descendants()
-        .filter(p -> p.info().commandLine().orElse("").contains("TfTaskMain")).findFirst().orElseThrow();
+        .filter(p -> fullCommandLine(p).contains("TfTaskMain")).findFirst()
+        .orElseThrow(() -> new AssertionError("no TfTaskMain process under container " + container));
     assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(trainer.pid())).start().waitFor());
     await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> {
       org.spindle.proto.JobStatusResponse st = mini.jobStatus(job);
