@@ -61,9 +61,8 @@ public final class ContainerSpecs {
       Path p = isClusterUri(path) ? new Path(path)
           : new Path(new Path(stagingDir, ARCHIVES_DIR), new Path(path).getName());
       FileSystem fs = p.getFileSystem(conf);
-      FileStatus st = fs.getFileStatus(p);
-      out.put(archiveName(entry), LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
-          LocalResourceType.ARCHIVE, LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime()));
+      out.put(archiveName(entry), resource(fs, fs.getFileStatus(p), LocalResourceType.ARCHIVE,
+          LocalResourceVisibility.APPLICATION));
     }
     return out;
   }
@@ -79,9 +78,8 @@ public final class ContainerSpecs {
     for (String entry : entries) {
       Path p = new Path(archivePath(entry));
       FileSystem fs = p.getFileSystem(conf);
-      FileStatus st = fs.getFileStatus(p);
-      out.put(archiveName(entry), LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
-          LocalResourceType.ARCHIVE, LocalResourceVisibility.PRIVATE, st.getLen(), st.getModificationTime()));
+      out.put(archiveName(entry), resource(fs, fs.getFileStatus(p), LocalResourceType.ARCHIVE,
+          LocalResourceVisibility.PRIVATE));
     }
     return out;
   }
@@ -114,8 +112,14 @@ public final class ContainerSpecs {
   }
 
   private static LocalResource resource(FileSystem fs, FileStatus st) {
-    return LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())),
-        LocalResourceType.FILE, LocalResourceVisibility.APPLICATION, st.getLen(), st.getModificationTime());
+    return resource(fs, st, LocalResourceType.FILE, LocalResourceVisibility.APPLICATION);
+  }
+
+  /** A file on the cluster's file system as YARN localizes it: its URL, size and timestamp as they are now. */
+  private static LocalResource resource(FileSystem fs, FileStatus st, LocalResourceType type,
+                                        LocalResourceVisibility visibility) {
+    return LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())), type, visibility, st.getLen(),
+        st.getModificationTime());
   }
 
   /**
