@@ -30,13 +30,7 @@ public interface AmLocator {
     if (!Boolean.parseBoolean(env.getOrDefault(SpindleEnv.ZK_EXTERNAL, "false"))) {
       return staging;
     }
-    AmLocator zk = zooKeeper(env.get(SpindleEnv.ZK_CONNECT), env.get(SpindleEnv.APP_ID), () -> {
-      try {
-        return AppSecret.fromCurrentUser();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    AmLocator zk = zooKeeper(env.get(SpindleEnv.ZK_CONNECT), env.get(SpindleEnv.APP_ID), AppSecret.currentUser());
     return () -> zk.locate().or(staging::locate);
   }
 

@@ -38,6 +38,17 @@ public final class AppSecret {
     return fromCredentials(UserGroupInformation.getCurrentUser().getCredentials());
   }
 
+  /** {@link #fromCurrentUser}, read when first needed (a failure to read it is unchecked). */
+  public static java.util.function.Supplier<AppSecret> currentUser() {
+    return () -> {
+      try {
+        return fromCurrentUser();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+
   public static AppSecret fromCredentials(Credentials creds) {
     byte[] v = creds.getSecretKey(CREDENTIALS_ALIAS);
     if (v == null) {

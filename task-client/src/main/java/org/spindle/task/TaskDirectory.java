@@ -2,7 +2,6 @@ package org.spindle.task;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,13 +56,8 @@ public final class TaskDirectory implements AutoCloseable {
 
   /** For code in a task container: the job's ZooKeeper, app id and secret from the container's environment. */
   public static TaskDirectory fromEnvironment(Map<String, String> env) {
-    return new TaskDirectory(require(env, SpindleEnv.ZK_CONNECT), () -> {
-      try {
-        return AppSecret.fromCurrentUser();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, require(env, SpindleEnv.APP_ID), AmLocator.fromEnvironment(env), 30_000);
+    return new TaskDirectory(require(env, SpindleEnv.ZK_CONNECT), AppSecret.currentUser(), require(env, SpindleEnv.APP_ID),
+        AmLocator.fromEnvironment(env), 30_000);
   }
 
   private static String require(Map<String, String> env, String key) {
