@@ -159,6 +159,23 @@ final class MiniClusterSupport implements AutoCloseable {
   @Override
   public void close() {
     log.close();
+    // The cluster deletes what its NodeManagers localized; a runtime cache under the test's work dir goes
+    // too. The suite otherwise leaves about 20 GB behind, and a NodeManager on a full disk turns UNHEALTHY.
     cluster.close();
+    deleteTree(work.resolve("archive-cache"));
+  }
+
+  /** Deletes a directory tree (nothing if it is absent). */
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> old = Files.walk(dir)) {
+      for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

@@ -59,6 +59,8 @@ class RunLocalFmTest {
     }
     String printed = bytes.toString(StandardCharsets.UTF_8);
     Files.writeString(work.resolve("cli.out"), printed);
+    // run --local keeps the uploaded runtimes (about 1 GB) for the next run; this test runs once.
+    MiniClusterSupport.deleteTree(work.resolve("archive-cache"));
     assertEquals(0, code, printed);
     try (java.util.stream.Stream<Path> left = Files.list(coldHome)) {
       assertEquals(List.of(), left.toList(), "the tasks wrote into their user.home");

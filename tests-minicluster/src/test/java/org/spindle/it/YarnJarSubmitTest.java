@@ -45,6 +45,8 @@ class YarnJarSubmitTest {
   @AfterAll
   static void stopCluster() {
     if (mini != null) {
+      // The unpacked distribution is 1.1 GB; the test's logs and outputs stay.
+      MiniClusterSupport.deleteTree(mini.work.resolve("home-hadoop-spindle"));
       mini.close();
     }
   }
@@ -54,7 +56,7 @@ class YarnJarSubmitTest {
     // What the EMR steps before it leave on the master: the binary distribution the build wrote, unpacked
     // into /home/hadoop/spindle/ as the steps' tar command does. The job XML is the distribution's.
     Path home = mini.work.resolve("home-hadoop-spindle");
-    deleteTree(home);
+    MiniClusterSupport.deleteTree(home);
     Files.createDirectories(home);
     Path tarball;
     try (Stream<Path> built = Files.list(Path.of(System.getProperty("spindle.dist.jar")).toAbsolutePath().getParent())) {
@@ -73,7 +75,7 @@ class YarnJarSubmitTest {
     // The job XML names no runtime: submit uploads the distribution's, once, to a cache named by content hash.
     assertTrue(!Files.readString(home.resolve("conf/examples/fm-movielens.xml")).contains("spindle.container.archives"));
     Path cache = mini.work.resolve("archive-cache");
-    deleteTree(cache);
+    MiniClusterSupport.deleteTree(cache);
 
     // This cluster in place of the EMR cluster: its file system, its sizes, the data the job reads.
     Path lake = Files.createDirectories(mini.work.resolve("lake-" + System.nanoTime()));
@@ -163,17 +165,6 @@ class YarnJarSubmitTest {
           && p.getParent().getParent().getFileName().toString().equals(appId)).findFirst()
           .orElseThrow(() -> new AssertionError("no launch_container.sh for " + container));
       return Files.readString(script);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> old = Files.walk(dir)) {
-      for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
     }
   }
 

@@ -29,6 +29,9 @@ public final class LocalCluster implements AutoCloseable {
   public static final int NODE_VCORES = 8;
   public static final int GPUS_ON_GPU_NODE = 2;
   private static final String GPU = "yarn.io/gpu";
+  private static final int CPU_NODES = 2;
+  /** Free space each NodeManager's disk needs (the runtimes it localizes, with room for logs). */
+  static final long MIN_FREE_DISK_MB = 1536;
 
   private final MiniYARNCluster cluster;
   private final NodeManager gpuNode;
@@ -43,11 +46,20 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public static LocalCluster start(Path workDir, String name) throws Exception {
+    return start(workDir, name, java.util.Map.of());
+  }
+
+  /**
+   * Starts the cluster with {@code yarnSite} over its own settings, as a cluster's yarn-site.xml would
+   * override YARN's defaults (a scheduler setting, a NodeManager's disk limits).
+   */
+  public static LocalCluster start(Path workDir, String name, java.util.Map<String, String> yarnSite) throws Exception {
     Files.createDirectories(workDir);
     System.setProperty("test.build.data", workDir.toAbsolutePath().toString());
     YarnConfiguration conf = baseConf(workDir);
+    yarnSite.forEach(conf::set);
     ResourceUtils.resetNodeResources();
-    MiniYARNCluster cluster = new MiniYARNCluster(name, 2, 1, 1);
+    MiniYARNCluster cluster = new MiniYARNCluster(name, CPU_NODES, 1, 1);
     cluster.init(conf);
     cluster.start();
 
@@ -69,7 +81,12 @@ public final class LocalCluster implements AutoCloseable {
 
     Path confDir = Files.createDirectories(workDir.resolve("conf"));
     LocalCluster lc = new LocalCluster(cluster, gpuNode, workDir, confDir);
-    lc.awaitNodes(3, 60);
+    try {
+      lc.awaitNodes(3, 60);
+    } catch (Exception e) {
+      lc.close();
+      throw e;
+    }
     lc.writeClientConf();
     return lc;
   }
@@ -101,18 +118,42 @@ public final class LocalCluster implements AutoCloseable {
     conf.setLong("yarn.nodemanager.sleep-delay-before-sigkill.ms", 100);
     conf.setLong("yarn.nodemanager.process-kill-wait.ms", 500);
     conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 600);
+    // YARN's stock disk check marks a NodeManager UNHEALTHY once its disk is 90% full, however much is
+    // still free (on a 500 GB laptop disk: 50 GB). The embedded cluster instead needs room for what it
+    // localizes: the runtimes (about 1 GB) on each node. Below that, awaitNodes says so.
+    conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 100.0f);
+    conf.setLong(YarnConfiguration.NM_MIN_PER_DISK_FREE_SPACE_MB, MIN_FREE_DISK_MB);
     conf.set("fs.defaultFS", workDir.toAbsolutePath().toUri().toString());
     conf.set("yarn.app.mapreduce.am.staging-dir", workDir.resolve("staging").toString());
     return conf;
   }
 
+  /**
+   * Waits until {@code n} NodeManagers run. A NodeManager that registered UNHEALTHY (a full disk, most
+   * often) will not turn healthy before its next check minutes later, so that ends the wait at once, with
+   * the NodeManager's own health report.
+   */
   private void awaitNodes(int n, int seconds) throws Exception {
     try (YarnClient yarn = yarnClient()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      while (yarn.getNodeReports(NodeState.RUNNING).size() < n) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("only " + yarn.getNodeReports(NodeState.RUNNING).size() + " of " + n
-              + " NodeManagers registered within " + seconds + "s");
+      while (true) {
+        List<NodeReport> all = yarn.getNodeReports();
+        long running = all.stream().filter(r -> r.getNodeState() == NodeState.RUNNING).count();
+        if (running >= n) {
+          return;
+        }
+        List<String> unhealthy = new ArrayList<>();
+        for (NodeReport r : all) {
+          if (r.getNodeState() == NodeState.UNHEALTHY) {
+            unhealthy.add(r.getNodeId() + ": " + r.getHealthReport());
+          }
+        }
+        if (!unhealthy.isEmpty() || System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + running + " of " + n + " NodeManagers of the embedded cluster"
+              + " are running" + (unhealthy.isEmpty() ? " after " + seconds + "s" : "; unhealthy: "
+              + String.join("; ", unhealthy) + ". The cluster keeps its NodeManagers' files under " + workDir
+              + ", whose disk needs " + MIN_FREE_DISK_MB + " MB free per NodeManager: free space there,"
+              + " or pass another --work-dir"));
         }
         Thread.sleep(100);
       }
@@ -192,6 +233,13 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    List<String> localDirs = new ArrayList<>(gpuNode.getConfig().getTrimmedStringCollection(YarnConfiguration.NM_LOCAL_DIRS));
+    for (int i = 0; i < CPU_NODES; i++) {
+      NodeManager nm = cluster.getNodeManager(i);
+      if (nm != null && nm.getConfig() != null) {
+        localDirs.addAll(nm.getConfig().getTrimmedStringCollection(YarnConfiguration.NM_LOCAL_DIRS));
+      }
+    }
     try {
       gpuNode.stop();
     } catch (RuntimeException e) {
@@ -199,5 +247,23 @@ public final class LocalCluster implements AutoCloseable {
     }
     cluster.stop();
     ResourceUtils.resetNodeResources();
+    // What the NodeManagers localized (the runtimes, about 1 GB per node) is a cache of files the client
+    // still has; the containers' logs stay.
+    for (String dir : localDirs) {
+      deleteTree(dir.startsWith("file:") ? Path.of(java.net.URI.create(dir)) : Path.of(dir));
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.warn("could not delete the NodeManager files under {}: {}", root, e.toString());
+    }
   }
 }
