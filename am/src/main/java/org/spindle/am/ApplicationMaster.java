@@ -102,8 +102,10 @@ public final class ApplicationMaster {
         store, amAttempt);
     driver.bind(controller);
     MetricsHistory history = new MetricsHistory(2000, Clock.systemUTC());
-    ControlPlaneServer server = new ControlPlaneServer(
-        new ControlPlaneService(controller, spec.heartbeatIntervalMs(), history), secret, 0).start();
+    org.spindle.am.security.TokenRenewal renewal = tokenRenewal(conf, jobConf, staging);
+    ControlPlaneServer server = new ControlPlaneServer(new ControlPlaneService(controller, spec.heartbeatIntervalMs(),
+        history, renewal == null ? () -> org.spindle.am.security.TokenRenewal.Versioned.INITIAL : renewal::current),
+        secret, 0).start();
     String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
     TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
         () -> JobHistory.checkpoints(conf, checkpointDir), secret, JobHistory.proxyHosts(conf),
@@ -115,7 +117,13 @@ public final class ApplicationMaster {
         new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.TASK_JAR_NAME));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
     launch.set(new TaskLaunchContexts(spec, conf, files, ContainerSpecs.runtimeArchives(conf, spec.runtimeArchives()),
-        ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials()),
+        () -> {
+          try {
+            return ContainerSpecs.tokensWithoutAmRmToken(UserGroupInformation.getCurrentUser().getCredentials());
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
         appId, amAddress, zkConnect, AmRecordFile.in(staging).toString()));
 
     JobOutcome outcome;
@@ -218,5 +226,23 @@ public final class ApplicationMaster {
                                                                            boolean isChief) {
       return delegate.build(task, isChief);
     }
+  }
+
+  /**
+   * With Kerberos and a keytab (localized to this container alone), re-obtains the job's delegation tokens
+   * before they expire; null otherwise, when the tokens live as long as the ResourceManager renews them.
+   */
+  private static org.spindle.am.security.TokenRenewal tokenRenewal(YarnConfiguration conf,
+      org.apache.hadoop.conf.Configuration jobConf, org.apache.hadoop.fs.Path staging) throws java.io.IOException {
+    String principal = jobConf.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_PRINCIPAL, "");
+    Path keytab = Path.of(SpindleEnv.KEYTAB_NAME).toAbsolutePath();
+    if (!UserGroupInformation.isSecurityEnabled() || principal.isEmpty() || !Files.isRegularFile(keytab)) {
+      return null;
+    }
+    org.spindle.am.security.TokenRenewal r = new org.spindle.am.security.TokenRenewal(conf, principal,
+        keytab.toString(), org.spindle.am.security.DelegationTokens.fileSystems(conf, jobConf, staging),
+        jobConf.getDouble(org.spindle.conf.ConfigKeys.KERBEROS_RENEWAL_RATIO, 0.75), Clock.systemUTC());
+    r.start();
+    return r;
   }
 }

@@ -27,7 +27,8 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
   /** Per role: the files its containers localize and its task classpath (roles get the runtimes they need). */
   private final Map<String, Map<String, LocalResource>> roleFiles = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, String> roleClasspaths = new java.util.concurrent.ConcurrentHashMap<>();
-  private final ByteBuffer tokens;
+  /** The AM's current tokens, minus its RM tokens: fresh ones once it re-obtained them from a keytab. */
+  private final java.util.function.Supplier<ByteBuffer> tokens;
   private final Map<String, String> baseEnv;
 
   /**
@@ -36,7 +37,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
    * given only to the roles that need it ({@link RoleDefaults#runtimes}).
    */
   public TaskLaunchContexts(JobSpec spec, Configuration conf, Map<String, LocalResource> files,
-                            Map<String, LocalResource> runtimes, ByteBuffer tokens, String appId, String amAddress,
+                            Map<String, LocalResource> runtimes, java.util.function.Supplier<ByteBuffer> tokens, String appId, String amAddress,
                             String zkConnect, String amRecordFile) {
     this.spec = spec;
     this.conf = conf;
@@ -70,7 +71,7 @@ public final class TaskLaunchContexts implements LaunchContextFactory {
       return ContainerLaunchContext.newInstance(roleFiles.computeIfAbsent(task.role(), this::files), env,
           ContainerSpecs.javaCommand(spec.containerJavaHome(), LAUNCHER_HEAP_MB, spec.containerJavaOpts(),
               LAUNCHER_MAIN),
-          null, tokens.duplicate(), null);
+          null, tokens.get(), null);
     } catch (RuntimeException e) {
       throw new UncheckedIOException(new IOException("cannot build launch context for " + task.ref(), e));
     }

@@ -39,6 +39,7 @@ public final class SpindleClient {
       spec = loader.parse(layered);
     }
     Path distJar = distJar(spec);
+    org.spindle.client.security.KerberosLogin.ensure(clusterConf, layered, out);
     try (YarnClient yarn = yarnClient()) {
       return new Submitter(clusterConf, yarn, out).submit(spec, layered, distJar, jars);
     }

@@ -109,8 +109,9 @@ public final class Submitter {
     AppSecret secret = AppSecret.generate();
     Credentials creds = new Credentials();
     secret.addTo(creds);
+    Map<String, org.apache.hadoop.yarn.api.records.LocalResource> amOnly = new HashMap<>();
     if (UserGroupInformation.isSecurityEnabled()) {
-      fs.addDelegationTokens(conf.get("yarn.resourcemanager.principal", ""), creds);
+      amOnly.putAll(secureCredentials(layered, fs, staging, creds));
     }
     DataOutputBuffer tokens = new DataOutputBuffer();
     creds.writeTokenStorageToStream(tokens);
@@ -124,6 +125,7 @@ public final class Submitter {
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
         new HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.DIST_JAR_NAME));
     files.putAll(ContainerSpecs.archives(conf, staging, spec.containerArchives()));
+    files.putAll(amOnly);
     ContainerLaunchContext amContainer = ContainerLaunchContext.newInstance(files, env,
         ContainerSpecs.javaCommand(spec.containerJavaHome(), Math.max(128, spec.amMemoryMb() - 256),
             spec.containerJavaOpts(), AM_MAIN),
@@ -154,6 +156,33 @@ public final class Submitter {
     out.println("submitted " + appId + " to queue " + spec.queue() + " (" + spec.totalTasks() + " task(s) in "
         + spec.roles().size() + " role(s))");
     return new Submitted(appId, secret, runtimeBytes);
+  }
+
+  /**
+   * On a Kerberos cluster: delegation tokens, renewable by the ResourceManager, for every file system the
+   * job names, and an RM token for the AM's own YarnClient (never passed to tasks). With a keytab, the keytab
+   * is staged (0600 in the 0700 staging directory) and returned as a PRIVATE resource for the AM alone.
+   */
+  private Map<String, org.apache.hadoop.yarn.api.records.LocalResource> secureCredentials(Configuration layered,
+      FileSystem fs, Path staging, Credentials creds) throws IOException, YarnException {
+    String renewer = org.spindle.am.security.DelegationTokens.rmPrincipal(conf);
+    java.util.List<Path> fileSystems = org.spindle.am.security.DelegationTokens.fileSystems(conf, layered, staging);
+    org.spindle.am.security.DelegationTokens.obtain(conf, fileSystems, renewer, creds);
+    org.apache.hadoop.io.Text rmService = org.apache.hadoop.yarn.client.ClientRMProxy.getRMDelegationTokenService(conf);
+    creds.addToken(rmService, org.apache.hadoop.yarn.util.ConverterUtils.convertFromYarn(
+        yarn.getRMDelegationToken(new org.apache.hadoop.io.Text(renewer)), rmService));
+    out.println("obtained delegation tokens for " + fileSystems.stream().map(p -> p.toUri().getScheme() + "://"
+        + p.toUri().getAuthority()).toList() + " and the ResourceManager (renewer " + renewer + ")");
+    String keytab = layered.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_KEYTAB, "");
+    if (keytab.isEmpty()) {
+      return Map.of();
+    }
+    Path staged = new Path(staging, SpindleEnv.KEYTAB_NAME);
+    fs.copyFromLocalFile(false, true, new Path(java.nio.file.Path.of(keytab).toAbsolutePath().toUri()), staged);
+    fs.setPermission(staged, new FsPermission((short) 0600));
+    return Map.of(SpindleEnv.KEYTAB_NAME, ContainerSpecs.resource(fs, fs.getFileStatus(staged),
+        org.apache.hadoop.yarn.api.records.LocalResourceType.FILE,
+        org.apache.hadoop.yarn.api.records.LocalResourceVisibility.PRIVATE));
   }
 
   private void checkQueue(String queue) throws IOException, YarnException {

@@ -45,6 +45,10 @@ public final class SpindleEnv {
   public static final String TASK_JAR_NAME = "spindle-task.jar";
   public static final String TASK_JAR_RESOURCE = "META-INF/spindle/spindle-task.jar";
   public static final String JOB_XML_NAME = "spindle-job.xml";
+  /** The keytab (spindle.kerberos.keytab) as the ApplicationMaster's container localizes it; no task gets it. */
+  public static final String KEYTAB_NAME = "spindle.keytab";
+  /** Where a task's launcher writes the delegation tokens the AM re-obtained; its user process reloads them. */
+  public static final String CREDENTIALS_FILE = "SPINDLE_CREDENTIALS_FILE";
   /** A task's process may write why it failed here (working directory); the launcher reports it. */
   public static final String DIAGNOSTICS_FILE = "spindle-diagnostics.txt";
 }

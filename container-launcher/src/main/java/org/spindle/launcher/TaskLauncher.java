@@ -117,6 +117,7 @@ public final class TaskLauncher {
       Map<String, String> childEnv = new HashMap<>(sysEnv);
       childEnv.putAll(role.env());
       childEnv.put(SpindleEnv.TASK_PORT, Integer.toString(port));
+      childEnv.put(SpindleEnv.CREDENTIALS_FILE, CREDENTIALS_FILE.toString());
       ports.forEach((name, p) -> childEnv.put(portEnv(name), Integer.toString(p)));
       if (reg.getInGang()) {
         try {
@@ -238,6 +239,11 @@ public final class TaskLauncher {
     }
   }
 
+  /** Where the user process finds the tokens the AM re-obtained ({@link org.spindle.task.TaskCredentials}). */
+  static final Path CREDENTIALS_FILE = Path.of(org.spindle.task.TaskCredentials.FILE_NAME).toAbsolutePath();
+  /** The version of the delegation tokens this container holds; written by the heartbeat thread alone. */
+  private static volatile long credentialsVersion;
+
   private static ScheduledExecutorService heartbeats(ControlPlaneClient am, TaskId id, long intervalMs,
                                                      AtomicReference<Process> child, Runnable afterBeat) {
     ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -247,8 +253,17 @@ public final class TaskLauncher {
     });
     s.scheduleWithFixedDelay(() -> {
       try {
-        boolean stop = am.call(10, TimeUnit.SECONDS, st -> st.heartbeat(HeartbeatRequest.newBuilder().setTask(id)
-            .build())).getStopRequested();
+        org.spindle.proto.HeartbeatResponse resp = am.call(10, TimeUnit.SECONDS, st -> st.heartbeat(
+            HeartbeatRequest.newBuilder().setTask(id).setCredentialsVersion(credentialsVersion).build()));
+        if (resp.getCredentialsVersion() > credentialsVersion) {
+          try {
+            org.spindle.task.TaskCredentials.accept(resp.getCredentials().toByteArray(), CREDENTIALS_FILE);
+            credentialsVersion = resp.getCredentialsVersion();
+          } catch (java.io.IOException e) {
+            LOG.warn("could not take the fresh delegation tokens: {}", e.toString());
+          }
+        }
+        boolean stop = resp.getStopRequested();
         if (stop && !stopRequested) {
           LOG.info("the AM asked this task to stop");
           stopRequested = true;

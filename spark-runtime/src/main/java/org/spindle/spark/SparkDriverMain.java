@@ -36,6 +36,7 @@ public final class SparkDriverMain {
   private SparkDriverMain() {}
 
   public static void main(String[] args) {
+    org.spindle.task.TaskCredentials.watch(); // tokens the AM re-obtains from a keytab
     int code;
     try {
       code = run(System.getenv(), JobConf.inContainer());

@@ -20,6 +20,7 @@ public final class SparkExecutorMain {
   private SparkExecutorMain() {}
 
   public static void main(String[] args) throws Exception {
+    org.spindle.task.TaskCredentials.watch(); // tokens the AM re-obtains from a keytab
     Map<String, String> env = System.getenv();
     JobConf conf = JobConf.inContainer();
     String driverRole = conf.get(ConfigKeys.SPARK_DRIVER_ROLE, "spark-driver");

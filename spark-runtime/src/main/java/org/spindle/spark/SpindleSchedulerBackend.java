@@ -33,6 +33,13 @@ final class SpindleSchedulerBackend extends CoarseGrainedSchedulerBackend {
   @Override
   public void start() {
     super.start();
+    // Tokens the AM re-obtains from a keytab reach the executors as Spark sends its own: this backend's
+    // updateDelegationTokens adds them here and sends UpdateDelegationTokens to every executor, whose
+    // tasks run as a user of their own (runAsSparkUser) that no file watcher in its JVM would reach.
+    org.spindle.task.TaskCredentials.watch(tokens -> {
+      LOG.info("passing {} bytes of fresh delegation tokens to the executors", tokens.length);
+      updateDelegationTokens(tokens);
+    });
     org.apache.spark.SparkConf conf = scheduler.sc().getConf();
     int wanted = conf.getInt("spark.executor.instances", 0);
     if (wanted > 0 && !conf.getBoolean(SparkDriverMain.DYNAMIC_ALLOCATION, false)) {

@@ -28,6 +28,7 @@ public final class TfTaskMain {
   private TfTaskMain() {}
 
   public static void main(String[] args) {
+    org.spindle.task.TaskCredentials.watch(); // tokens the AM re-obtains from a keytab
     int code;
     try {
       code = run(System.getenv());

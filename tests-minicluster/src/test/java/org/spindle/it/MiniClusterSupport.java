@@ -178,4 +178,31 @@ final class MiniClusterSupport implements AutoCloseable {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  /** The FM example's role sizes for a mini cluster's 8 GB nodes, and its quieter TensorFlow logs. */
+  static Map<String, String> fmSizes() {
+    Map<String, String> k = new java.util.LinkedHashMap<>();
+    k.put("spindle.am.memory", "512");
+    k.put("spindle.role.spark-driver.memory", "1536");
+    k.put("spindle.role.spark-executor.memory", "1280");
+    k.put("spindle.role.spark-executor.vcores", "1");
+    k.put("spindle.role.ps.memory", "1024");
+    k.put("spindle.role.worker.memory", "1024");
+    k.put("spindle.role.ps.env.TF_CPP_MIN_LOG_LEVEL", "2");
+    k.put("spindle.role.worker.env.TF_CPP_MIN_LOG_LEVEL", "2");
+    k.put("spindle.task.registration-timeout", "5m");
+    return k;
+  }
+
+  /** Container id -> its stderr, for every container of the application under {@code logRoot}. */
+  static Map<String, String> containerLogs(Path logRoot, String appId) throws IOException {
+    Map<String, String> logs = new java.util.LinkedHashMap<>();
+    try (Stream<Path> files = Files.walk(logRoot)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")
+          && p.getParent().getParent().getFileName().toString().equals(appId)).toList()) {
+        logs.put(f.getParent().getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+      }
+    }
+    return logs;
+  }
 }

@@ -107,7 +107,7 @@ class YarnJarSubmitTest {
     }
 
     // What an operator reads: each container's stderr in the NodeManager's log directory.
-    Map<String, String> logs = containerLogs(appId);
+    Map<String, String> logs = MiniClusterSupport.containerLogs(mini.work.resolve("cluster"), appId);
     String am = logs.entrySet().stream().filter(e -> e.getKey().endsWith("_000001")).map(Map.Entry::getValue)
         .findFirst().orElse("");
     assertTrue(Pattern.compile("INFO .*ApplicationMaster: Spindle AM for " + appId).matcher(am).find(),
@@ -186,15 +186,7 @@ class YarnJarSubmitTest {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("spindle.container.extra-classpath", hadoopClasspath());
     k.put("spindle.container.java-home", System.getProperty("java.home"));
-    k.put("spindle.am.memory", "512");
-    k.put("spindle.role.spark-driver.memory", "1536");
-    k.put("spindle.role.spark-executor.memory", "1280");
-    k.put("spindle.role.spark-executor.vcores", "1");
-    k.put("spindle.role.ps.memory", "1024");
-    k.put("spindle.role.worker.memory", "1024");
-    k.put("spindle.role.ps.env.TF_CPP_MIN_LOG_LEVEL", "2");
-    k.put("spindle.role.worker.env.TF_CPP_MIN_LOG_LEVEL", "2");
-    k.put("spindle.task.registration-timeout", "5m");
+    k.putAll(MiniClusterSupport.fmSizes());
     k.put("spindle.feed.epochs", "2");
     k.put("spindle.spark.conf.spark.sql.shuffle.partitions", "4");
     k.put("spindle.checkpoint.dir", lake.resolve("checkpoints").toUri().toString());
@@ -210,17 +202,6 @@ class YarnJarSubmitTest {
         + Path.of(System.getProperty("spindle.hadoop.share")).toAbsolutePath() + "/*";
   }
 
-  /** Container id -> its stderr, for every container of the application on every NodeManager. */
-  private static Map<String, String> containerLogs(String appId) throws IOException {
-    Map<String, String> logs = new LinkedHashMap<>();
-    try (Stream<Path> files = Files.walk(mini.work.resolve("cluster"))) {
-      for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")
-          && p.getParent().getParent().getFileName().toString().equals(appId)).toList()) {
-        logs.put(f.getParent().getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
-      }
-    }
-    return logs;
-  }
 
   private static void assertContainerWith(Map<String, String> logs, String who, String line) {
     String log = logs.values().stream().filter(l -> l.contains(who)).findFirst().orElse(null);

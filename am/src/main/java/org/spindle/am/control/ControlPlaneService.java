@@ -30,6 +30,7 @@ import org.spindle.proto.TaskStatus;
 /** The gRPC edge: maps proto messages to {@link JobController} calls and domain errors to gRPC status. */
 public final class ControlPlaneService extends SpindleControlGrpc.SpindleControlImplBase {
   private final JobController controller;
+  private final java.util.function.Supplier<org.spindle.am.security.TokenRenewal.Versioned> credentials;
   private final long heartbeatIntervalMs;
 
   private final org.spindle.am.web.MetricsHistory history;
@@ -41,9 +42,17 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
   /** With a history, every reported metric is also kept for the tracking UI's charts. */
   public ControlPlaneService(JobController controller, long heartbeatIntervalMs,
                              org.spindle.am.web.MetricsHistory history) {
+    this(controller, heartbeatIntervalMs, history, () -> org.spindle.am.security.TokenRenewal.Versioned.INITIAL);
+  }
+
+  /** With {@code credentials}: heartbeats hand a task the newest delegation tokens when it holds older ones. */
+  public ControlPlaneService(JobController controller, long heartbeatIntervalMs,
+                             org.spindle.am.web.MetricsHistory history,
+                             java.util.function.Supplier<org.spindle.am.security.TokenRenewal.Versioned> credentials) {
     this.controller = controller;
     this.heartbeatIntervalMs = heartbeatIntervalMs;
     this.history = history;
+    this.credentials = credentials;
   }
 
   private static TaskRef ref(TaskId id) {
@@ -60,8 +69,14 @@ public final class ControlPlaneService extends SpindleControlGrpc.SpindleControl
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
     TaskId id = req.getTask();
-    reply(controller.heartbeat(ref(id), id.getAttempt(), id.getGeneration()), out,
-        stop -> HeartbeatResponse.newBuilder().setStopRequested(stop).build());
+    org.spindle.am.security.TokenRenewal.Versioned tokens = credentials.get();
+    reply(controller.heartbeat(ref(id), id.getAttempt(), id.getGeneration()), out, stop -> {
+      HeartbeatResponse.Builder b = HeartbeatResponse.newBuilder().setStopRequested(stop);
+      if (tokens.version() > req.getCredentialsVersion()) {
+        b.setCredentialsVersion(tokens.version()).setCredentials(com.google.protobuf.ByteString.copyFrom(tokens.forTasks()));
+      }
+      return b.build();
+    });
   }
 
   @Override

@@ -10,9 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
-import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.api.ApplicationConstants;
 import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
 import org.apache.hadoop.yarn.api.records.LocalResource;
@@ -20,7 +18,6 @@ import org.apache.hadoop.yarn.api.records.LocalResourceType;
 import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
 import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
-import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
 import org.spindle.conf.ContainerLogging;
 import org.spindle.conf.SpindleEnv;
 
@@ -116,7 +113,7 @@ public final class ContainerSpecs {
   }
 
   /** A file on the cluster's file system as YARN localizes it: its URL, size and timestamp as they are now. */
-  private static LocalResource resource(FileSystem fs, FileStatus st, LocalResourceType type,
+  public static LocalResource resource(FileSystem fs, FileStatus st, LocalResourceType type,
                                         LocalResourceVisibility visibility) {
     return LocalResource.newInstance(URL.fromPath(fs.makeQualified(st.getPath())), type, visibility, st.getLen(),
         st.getModificationTime());
@@ -183,27 +180,9 @@ public final class ContainerSpecs {
         + " 2>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stderr");
   }
 
-  /** Serialized credentials without the AM's RM token, which must never reach task containers. */
+  /** Serialized credentials without the AM's RM tokens, which must never reach task containers. */
   public static ByteBuffer tokensWithoutAmRmToken(Credentials source) throws IOException {
-    Credentials clean = new Credentials();
-    for (Map.Entry<org.apache.hadoop.io.Text, Token<? extends org.apache.hadoop.security.token.TokenIdentifier>> e
-        : source.getTokenMap().entrySet()) {
-      if (!AMRMTokenIdentifier.KIND_NAME.equals(e.getValue().getKind())) {
-        clean.addToken(e.getKey(), e.getValue());
-      }
-    }
-    clean.addAll(secretsOnly(source));
-    DataOutputBuffer out = new DataOutputBuffer();
-    clean.writeTokenStorageToStream(out);
-    return ByteBuffer.wrap(out.getData(), 0, out.getLength());
-  }
-
-  private static Credentials secretsOnly(Credentials source) {
-    Credentials c = new Credentials();
-    for (org.apache.hadoop.io.Text alias : source.getAllSecretKeys()) {
-      c.addSecretKey(alias, source.getSecretKey(alias));
-    }
-    return c;
+    return ByteBuffer.wrap(org.spindle.am.security.DelegationTokens.forTasks(source, true));
   }
 
   /**

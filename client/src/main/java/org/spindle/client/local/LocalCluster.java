@@ -91,7 +91,7 @@ public final class LocalCluster implements AutoCloseable {
     return lc;
   }
 
-  static YarnConfiguration baseConf(Path workDir) {
+  public static YarnConfiguration baseConf(Path workDir) {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set("yarn.resource-types", GPU);
     conf.set("yarn.scheduler.capacity.resource-calculator", DominantResourceCalculator.class.getName());
