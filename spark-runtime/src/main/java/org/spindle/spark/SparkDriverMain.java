@@ -67,7 +67,7 @@ public final class SparkDriverMain {
     String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
     int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
     boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
-    SparkConf sparkConf = sparkConf(env, conf, executorRole, executors);
+    SparkConf sparkConf = SparkAuth.apply(sparkConf(env, conf, executorRole, executors), AppSecret.fromCurrentUser());
     // With dynamic allocation Spark itself asks for executors and releases idle ones (SparkContext
     // refuses manual requests and kills then); without it the driver releases them after feeding.
     boolean dynamic = sparkConf.getBoolean(DYNAMIC_ALLOCATION, false);

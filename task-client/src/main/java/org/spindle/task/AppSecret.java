@@ -66,6 +66,20 @@ public final class AppSecret {
     return new String(value, StandardCharsets.US_ASCII);
   }
 
+  /**
+   * A key for one purpose (the tracking UI's cookie, Spark's RPC secret), derived with HMAC-SHA256 under
+   * this secret: whoever holds it cannot turn it back into the secret nor into another purpose's key.
+   */
+  public String derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(value, "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Constant-time comparison against a presented value. */
   public boolean matches(String presented) {
     if (presented == null) {

@@ -132,14 +132,7 @@ public final class TrackingServer implements AutoCloseable {
 
   /** HMAC-SHA256 of this UI's name under the app secret: opens the UI, and cannot be turned back into the secret. */
   String uiToken() {
-    try {
-      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-      mac.init(new javax.crypto.spec.SecretKeySpec(secret.reveal().getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
-      return java.util.HexFormat.of().formatHex(mac.doFinal(("spindle-tracking-ui:" + appId)
-          .getBytes(StandardCharsets.US_ASCII)));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return secret.derive("spindle-tracking-ui:" + appId);
   }
 
   /** Everything the page and the JSON endpoint show. */

@@ -1,0 +1,33 @@
+package org.spindle.spark;
+
+import org.apache.spark.SparkConf;
+import org.spindle.task.AppSecret;
+
+/**
+ * Spark's own authentication (spark.authenticate) on the driver's RPC and every block transfer, with a
+ * key derived from the application's secret: an executor, a block fetch or a shell on the same host that
+ * lacks it is refused during the handshake. The key is set in the driver's SparkConf and in an executor
+ * JVM's system properties (where Spark reads its startup configuration), never on a command line; Spark
+ * redacts it wherever it shows its configuration.
+ */
+final class SparkAuth {
+  static final String AUTHENTICATE = "spark.authenticate";
+  static final String SECRET = "spark.authenticate.secret";
+
+  private SparkAuth() {}
+
+  /** The Spark key of this application: not the app secret itself, which grants more. */
+  static String key(AppSecret app) {
+    return app.derive("spindle-spark-authenticate");
+  }
+
+  static SparkConf apply(SparkConf conf, AppSecret app) {
+    return conf.set(AUTHENTICATE, "true").set(SECRET, key(app));
+  }
+
+  /** For an executor's JVM, before anything in it creates a SparkConf. */
+  static void applyToSystemProperties(AppSecret app) {
+    System.setProperty(AUTHENTICATE, "true");
+    System.setProperty(SECRET, key(app));
+  }
+}
