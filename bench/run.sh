@@ -3,6 +3,7 @@
 #   bench/run.sh                          recovery after kill -9 (embedded YARN cluster)
 #   bench/run.sh train [steps] [reps]     FM examples/s: one process vs PS vs allreduce
 #   bench/run.sh feed [rows] [reps]       Spark -> TF feeding rows/s, and Arrow batch -> tensor
+#   bench/run.sh firststep [reps]        submit -> first TF step, kill -9 -> step advancing (embedded YARN cluster)
 #   bench/run.sh natives [jvms] [reps]    TF task start-up: shared JavaCPP home cache vs natives in the archive
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +21,10 @@ case "${1:-recovery}" in
     cp=$(tr ':' '\n' < target/classpath.txt | grep -v hadoop-client-minicluster | paste -sd: -)
     exec java -Dspindle.tensorflow.lib="$PWD/../tensorflow/target/tensorflow-lib" \
       -cp "target/classes:$cp" org.spindle.bench.NativeStartBench "$@" ;;
+  firststep) shift
+    exec java -Dspindle.dist.jar="$PWD/../dist/target/spindle.jar" -Dlog4j.configuration="file:$PWD/log4j.properties" \
+      -Dspindle.examples.jar="$(ls "$PWD"/../examples/target/spindle-examples-*.jar | grep -v sources | head -1)" \
+      -cp "target/classes:$(cat target/classpath.txt)" org.spindle.bench.FirstStepBench "$@" ;;
   recovery) [ $# -gt 0 ] && shift
     exec java -Dspindle.dist.jar="$PWD/../dist/target/spindle.jar" -Dlog4j.configuration="file:$PWD/log4j.properties" \
       -cp "target/classes:$(cat target/classpath.txt)" org.spindle.bench.RecoveryBench "$@" ;;

@@ -157,31 +157,31 @@ public final class RecoveryBench {
     }
   }
 
-  private static void check(long deadline) {
+  static void check(long deadline) {
     if (System.nanoTime() > deadline) {
       throw new IllegalStateException("benchmark step timed out");
     }
   }
 
-  private static ApplicationReport report(LocalCluster cluster, Submitter.Submitted job) throws Exception {
+  static ApplicationReport report(LocalCluster cluster, Submitter.Submitted job) throws Exception {
     try (YarnClient y = cluster.yarnClient()) {
       return y.getApplicationReport(job.appId());
     }
   }
 
-  private static JobStatusResponse status(LocalCluster cluster, Submitter.Submitted job) throws Exception {
+  static JobStatusResponse status(LocalCluster cluster, Submitter.Submitted job) throws Exception {
     ApplicationReport r = report(cluster, job);
     try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), job.secret())) {
       return c.stub(10, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
     }
   }
 
-  private static TaskStatus task(JobStatusResponse st, String role, int index) {
+  static TaskStatus task(JobStatusResponse st, String role, int index) {
     return st.getTasksList().stream().filter(t -> t.getRole().equals(role) && t.getIndex() == index)
         .findFirst().orElseThrow();
   }
 
-  private static void kill9(Path work, String containerId) throws Exception {
+  static void kill9(Path work, String containerId) throws Exception {
     try (Stream<Path> s = Files.walk(work)) {
       Path pidFile = s.filter(p -> p.getFileName().toString().equals(containerId + ".pid")).findFirst().orElseThrow();
       ProcessHandle p = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
@@ -190,11 +190,11 @@ public final class RecoveryBench {
     }
   }
 
-  private static long ms(long startNanos) {
+  static long ms(long startNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
   }
 
-  private static long median(List<Long> xs) {
+  static long median(List<Long> xs) {
     List<Long> s = new ArrayList<>(xs);
     s.sort(Long::compare);
     return s.get(s.size() / 2);
