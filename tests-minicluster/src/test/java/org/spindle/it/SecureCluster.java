@@ -199,6 +199,9 @@ final class SecureCluster implements AutoCloseable {
         dfs.shutdown();
       } finally {
         kdc.stop();
+        // The test classes after this one share the JVM: Kerberos off again, no login user left behind.
+        UserGroupInformation.reset();
+        UserGroupInformation.setConfiguration(new Configuration());
       }
     }
     // What the NodeManagers localized and the DataNode stored (the runtimes, about 1 GB each); logs stay.
