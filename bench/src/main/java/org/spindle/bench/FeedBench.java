@@ -93,12 +93,15 @@ public final class FeedBench {
     List<Double> flight = new ArrayList<>();
     List<Double> perRow = new ArrayList<>();
     List<Double> tcp = new ArrayList<>();
+    List<Double> filesLater = new ArrayList<>();
     for (int r = 0; r < reps; r++) {
+      filesLater.add(filesModeRowsPerSecond(df, rows)[1]);
       flight.add(feederRowsPerSecond(df, rows));
       perRow.add(grpcRowsPerSecond(df, rows));
       tcp.add(loopbackRowsPerSecond(rows));
-      System.out.printf("rep %d: flight %.0f rows/s, row-at-a-time gRPC %.0f rows/s, loopback TCP %.0f rows/s%n",
-          r + 1, flight.get(r), perRow.get(r), tcp.get(r));
+      System.out.printf("rep %d: flight %.0f rows/s, row-at-a-time gRPC %.0f rows/s, loopback TCP %.0f rows/s,"
+          + " files mode epoch 1 (IPC shards read by the workers) %.0f rows/s%n",
+          r + 1, flight.get(r), perRow.get(r), tcp.get(r), filesLater.get(r));
     }
     double f = TrainThroughputBench.median(flight);
     double g = TrainThroughputBench.median(perRow);
@@ -107,6 +110,9 @@ public final class FeedBench {
         ROW_BYTES, f, f * ROW_BYTES / 1e6, g, g * ROW_BYTES / 1e6, t, t * ROW_BYTES / 1e6);
     System.out.printf("flight / per-row gRPC = %.1fx; flight / loopback = %.0f%%; data %.0f MB per run%n",
         f / g, 100 * f / t, mb);
+    double fl = TrainThroughputBench.median(filesLater);
+    System.out.printf("files mode, later epochs: %.0f rows/s (%.0f MB/s) = %.0f%% of loopback, %.1fx stream mode%n",
+        fl, fl * ROW_BYTES / 1e6, 100 * fl / t, fl / f);
     spark.stop();
     conversion(reps);
     System.exit(0);
@@ -114,13 +120,38 @@ public final class FeedBench {
 
   /** (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
   static double feederRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
+    return feed(df, rows, null)[0];
+  }
+
+  /**
+   * (1b) Files mode, 2 epochs: epoch 0 writes the Arrow IPC shards (file://) as it feeds; epoch 1 is the
+   * workers reading the shards themselves (FeedServer's shard loader), no Spark in the way. Returns
+   * {whole feed rows/s, epoch 1 rows/s from its first EPOCH_BEGIN to its last EPOCH_END}.
+   */
+  static double[] filesModeRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("feedbench-shards");
+    try {
+      return feed(df, rows, dir.toUri().toString());
+    } finally {
+      try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir)) {
+        for (java.nio.file.Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(f);
+        }
+      }
+    }
+  }
+
+  private static double[] feed(Dataset<Row> df, long rows, String filesDir) throws Exception {
+    int epochs = filesDir == null ? 1 : 2;
+    AtomicLong epoch1Begin = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong epoch1End = new AtomicLong();
     List<FeedServer> servers = new ArrayList<>();
     List<CompletableFuture<Long>> done = new ArrayList<>();
     List<WorkerDirectory.Endpoint> eps = new ArrayList<>();
     RootAllocator root = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
     for (int w = 0; w < 2; w++) {
       FeedServer s = FeedServer.start(root.newChildAllocator("s" + w, 0, Long.MAX_VALUE), 0, SECRET,
-          new FeedBuffer(64L << 20));
+          new FeedBuffer(64L << 20), uri -> java.nio.file.Files.newInputStream(java.nio.file.Path.of(java.net.URI.create(uri))));
       servers.add(s);
       eps.add(new WorkerDirectory.Endpoint("w" + w, "localhost", s.port()));
       FeedReader reader = new FeedReader(s, root.newChildAllocator("r" + w, 0, Long.MAX_VALUE));
@@ -133,6 +164,12 @@ public final class FeedBench {
           while (true) {
             FeedReader.FeedRecord rec = reader.next(60, TimeUnit.SECONDS);
             try (rec) {
+              if (rec.epoch() == 1 && rec.kind() == FeedReader.Kind.EPOCH_BEGIN) {
+                epoch1Begin.accumulateAndGet(System.nanoTime(), Math::min);
+              }
+              if (rec.epoch() == 1 && rec.kind() == FeedReader.Kind.EPOCH_END) {
+                epoch1End.accumulateAndGet(System.nanoTime(), Math::max);
+              }
               if (rec.kind() == FeedReader.Kind.END) {
                 f.complete(n);
                 return;
@@ -151,8 +188,8 @@ public final class FeedBench {
       th.start();
     }
     long start = System.nanoTime();
-    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(1, BATCH, false, 2, 60_000))
-        .feed(df);
+    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(epochs, BATCH, false, 2, 60_000,
+        filesDir)).feed(df);
     long got = 0;
     for (CompletableFuture<Long> f : done) {
       got += f.get(10, TimeUnit.MINUTES);
@@ -161,10 +198,11 @@ public final class FeedBench {
     for (FeedServer s : servers) {
       s.close();
     }
-    if (got != rows) {
-      throw new IllegalStateException("fed " + got + " rows, expected " + rows);
+    if (got != rows * epochs) {
+      throw new IllegalStateException("fed " + got + " rows, expected " + rows * epochs);
     }
-    return rows / secs;
+    double later = filesDir == null ? 0 : rows / ((epoch1End.get() - epoch1Begin.get()) / 1e9);
+    return new double[] {rows * epochs / secs, later};
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
