@@ -46,7 +46,7 @@ public final class SparkDriverMain {
       code = EXIT_BAD_INPUT;
     } catch (Throwable t) {
       LOG.error("the Spark driver failed", t);
-      diagnose("the Spark driver failed: " + DataFrameFeeder.rootMessage(t));
+      diagnose("the Spark driver failed: " + org.spindle.task.TaskFailure.describe(t));
       code = 1;
     }
     System.exit(code);

@@ -34,6 +34,7 @@ public final class TfTaskMain {
       code = run(System.getenv());
     } catch (Throwable t) {
       LOG.error("TensorFlow task failed", t);
+      org.spindle.task.TaskFailure.report(t); // the job's diagnostics say why, not only "exited 1"
       code = EXIT_JOB_FAILED;
     }
     System.exit(code); // TF server threads never end on their own

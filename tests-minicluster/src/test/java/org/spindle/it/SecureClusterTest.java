@@ -143,6 +143,9 @@ class SecureClusterTest {
     assertTrue(!r.printed.contains("logged in to Kerberos as"), r.printed);
     ApplicationReport report = report(r.appId());
     assertEquals(FinalApplicationStatus.FAILED, report.getFinalApplicationStatus(), r.printed);
+    // The client's diagnostics name the cause and the remedy, not only "exited 1".
+    assertTrue(r.printed.contains("has expired") && r.printed.contains("the job outlived its delegation tokens")
+        && r.printed.contains("spindle.kerberos.keytab"), r.printed);
     Map<String, String> logs = MiniClusterSupport.containerLogs(cluster.work.resolve("yarn"), r.appId());
     assertTrue(logs.values().stream().anyMatch(l -> l.contains("Token  has expired") || l.contains("is expired") || l.contains("can't be found in cache")),
         "no container log names an expired token:\n" + String.join("\n----\n", logs.values()));
