@@ -28,7 +28,10 @@ public final class TokenRenewal implements AutoCloseable {
   private static final long RETRY_MS = 10_000;
   private static final long MIN_DELAY_MS = 1_000;
 
-  /** Tokens for task containers (no RM tokens, no secret) and their version; version 0: the launch tokens. */
+  /**
+   * Tokens for task containers (no RM tokens, no secret) and their version: the epoch ms they were obtained
+   * at, so it grows across AM attempts; version 0: the launch tokens.
+   */
   public record Versioned(long version, byte[] forTasks) {
     public static final Versioned INITIAL = new Versioned(0, new byte[0]);
   }
@@ -90,7 +93,10 @@ public final class TokenRenewal implements AutoCloseable {
       });
       long expiry = user.doAs((PrivilegedExceptionAction<Long>) () -> DelegationTokens.nextExpiry(conf, fileSystems, clock));
       UserGroupInformation.getCurrentUser().addCredentials(fresh);
-      Versioned next = new Versioned(current.get().version() + 1, DelegationTokens.forTasks(fresh, false));
+      // The version is the time the tokens were obtained, not a count: a new AM attempt starts its own
+      // renewals, and tasks that kept tokens from the previous attempt must still see these as newer.
+      Versioned next = new Versioned(Math.max(clock.millis(), current.get().version() + 1),
+          DelegationTokens.forTasks(fresh, false));
       current.set(next);
       LOG.info("re-obtained {} delegation token(s) from the keytab of {} (version {})", fresh.numberOfTokens(),
           principal, next.version());
