@@ -68,7 +68,7 @@ public final class AmScaleBench {
     List<String> rows = new ArrayList<>();
     try {
       for (int n : sizes) {
-        rows.add(run(n));
+        rows.add(run(n, System.getProperty("spindle.bench.offswitch", ""), 1000).row());
       }
     } catch (Throwable t) {
       t.printStackTrace();
@@ -83,7 +83,7 @@ public final class AmScaleBench {
     System.exit(0);
   }
 
-  private static Configuration rmConf() {
+  private static Configuration rmConf(String offswitch) {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set("yarn.resource-types", GPU);
     conf.setClass(YarnConfiguration.RM_SCHEDULER, CapacityScheduler.class, ResourceScheduler.class);
@@ -93,7 +93,6 @@ public final class AmScaleBench {
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
     // The CapacityScheduler places at most this many ANY-locality (off-switch) containers per node heartbeat:
     // 1 by default. -Dspindle.bench.offswitch=N shows what the cluster setting, not the AM, allows.
-    String offswitch = System.getProperty("spindle.bench.offswitch", "");
     if (!offswitch.isEmpty()) {
       conf.set("yarn.scheduler.capacity.per-node-heartbeat.maximum-offswitch-assignments", offswitch);
     }
@@ -101,12 +100,38 @@ public final class AmScaleBench {
     return conf;
   }
 
-  /** One full run at {@code n} containers; returns its table row. */
-  static String run(int n) throws Exception {
+  /**
+   * What one run measured. {@code heartbeatsToAllocated}: the AM's allocate calls from the one that first
+   * asked to the one that brought the last container; {@code logLines}: Spindle's log events over the run.
+   */
+  record Result(int containers, long heartbeatsToAllocated, long firstAsk, long allocatedAt, long nmRounds,
+                long allUpMs, double launchesPerSec, long killBackMs, int kills, long gangMs, int gangAttempts,
+                double amCpuPerHbMs, double rmCpuPerHbMs, long heapPeakMb, long logLines, long starts,
+                long heartbeats) {
+    double logLinesPerContainer() {
+      return (double) logLines / starts;
+    }
+
+    String row() {
+      return String.format(java.util.Locale.ROOT, "%10d | %d (asked at %d, all at %d; %d NM heartbeat rounds; all REGISTERED in %d ms) | %.0f"
+              + " | %d ms (%d killed) | %d ms | %.2f ms | %.2f ms | %d MB | %.2f (%d lines / %d starts; %.4f per"
+              + " container per heartbeat, %d heartbeats)",
+          containers, heartbeatsToAllocated, firstAsk, allocatedAt, nmRounds, allUpMs, launchesPerSec, killBackMs, kills,
+          gangMs, amCpuPerHbMs, rmCpuPerHbMs, heapPeakMb, logLinesPerContainer(), logLines, starts,
+          logLinesPerContainer() / heartbeats, heartbeats);
+    }
+  }
+
+  /**
+   * One full run at {@code n} containers. {@code offswitch}: the CapacityScheduler's
+   * maximum-offswitch-assignments per node heartbeat, empty for its default; {@code nmHeartbeatMs}: how often
+   * every NodeManager heartbeats (1000 on a cluster).
+   */
+  static Result run(int n, String offswitch, long nmHeartbeatMs) throws Exception {
     int gpu = Math.max(1, Math.round(n * 100f / 1100));
     int large = Math.round((n - gpu) * 0.34f);
     int small = n - gpu - large;
-    Configuration conf = rmConf();
+    Configuration conf = rmConf(offswitch);
     MockRM rm = new MockRM(conf);
     // MockRM turns the root logger to DEBUG; the run should log what a cluster's RM and AM would.
     org.apache.log4j.LogManager.getRootLogger().setLevel(org.apache.log4j.Level.WARN);
@@ -149,7 +174,7 @@ public final class AmScaleBench {
     ams.countRounds(nms::rounds);
     resetHeapPeaks();
     ugi.doAs((PrivilegedExceptionAction<Object>) () -> driver.start("am-host", 1, ""));
-    nms.startHeartbeats();
+    nms.startHeartbeats(nmHeartbeatMs);
     long t0 = System.nanoTime();
     stateThread.execute(controller::start);
     stateThread.scheduleWithFixedDelay(controller::tick, 1, 1, TimeUnit.SECONDS);
@@ -183,17 +208,14 @@ public final class AmScaleBench {
     double amCpuPerHb = (amThreadsCpuNanos() - ams.rmCpuNanos()) / 1e6 / heartbeats;
     double rmCpuPerHb = ams.rmCpuNanos() / 1e6 / heartbeats;
     long heapPeakMb = heapPeakBytes() / (1024 * 1024);
-    double logPerContainer = (double) logs.count() / nms.started();
-    double logPerContainerHeartbeat = (double) logs.count() / nms.started() / heartbeats;
+    int gangAttempts = controller.status().get().gangAttempt() - gangBefore;
     logs.uninstall();
     nms.stop();
     stateThread.shutdownNow();
     driver.close();
     rm.stop();
-    return String.format("%10d | %d (asked at %d, all at %d; %d NM heartbeat rounds; all REGISTERED in %d ms) | %.0f | %d ms (%d killed) | %d ms"
-            + " | %.2f ms | %.2f ms | %d MB | %.2f (%d lines / %d starts; %.4f per container per heartbeat, %d heartbeats)",
-        n, allocatedAt - firstAsk, firstAsk, allocatedAt, nmRoundsToAll, allUpMs, launchesPerSec, killBackMs, kills, gangMs,
-        amCpuPerHb, rmCpuPerHb, heapPeakMb, logPerContainer, logs.count(), nms.started(), logPerContainerHeartbeat,
+    return new Result(n, allocatedAt - firstAsk, firstAsk, allocatedAt, nmRoundsToAll, allUpMs, launchesPerSec,
+        killBackMs, kills, gangMs, gangAttempts, amCpuPerHb, rmCpuPerHb, heapPeakMb, logs.count(), nms.started(),
         heartbeats);
   }
 

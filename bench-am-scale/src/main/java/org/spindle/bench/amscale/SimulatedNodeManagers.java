@@ -137,7 +137,8 @@ final class SimulatedNodeManagers {
     end(c.getId(), c.getNodeId(), 137, "killed by SIGKILL");
   }
 
-  void startHeartbeats() {
+  /** Every node heartbeats once per round, a round every {@code intervalMs} (a NodeManager's default: 1000). */
+  void startHeartbeats(long intervalMs) {
     heartbeats.scheduleWithFixedDelay(() -> {
       rounds.incrementAndGet();
       for (Map.Entry<NodeId, MockNM> e : nodes.entrySet()) {
@@ -153,10 +154,10 @@ final class SimulatedNodeManagers {
           throw new IllegalStateException("NodeManager heartbeat failed: " + e.getKey(), ex);
         }
       }
-    }, 0, 1, TimeUnit.SECONDS);
+    }, 0, intervalMs, TimeUnit.MILLISECONDS);
   }
 
-  /** NodeManager heartbeat rounds so far (every node heartbeats once per round, once a second). */
+  /** NodeManager heartbeat rounds so far (every node heartbeats once per round). */
   long rounds() {
     return rounds.get();
   }
