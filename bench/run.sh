@@ -3,6 +3,7 @@
 #   bench/run.sh                          recovery after kill -9 (embedded YARN cluster)
 #   bench/run.sh train [steps] [reps]     FM examples/s: one process vs PS vs allreduce
 #   bench/run.sh feed [rows] [reps]       Spark -> TF feeding rows/s, and Arrow batch -> tensor
+#   bench/run.sh feed [rows] [reps] tls   the Flight feed without and with encryption (TLS)
 #   bench/run.sh firststep [reps]        submit -> first TF step, kill -9 -> step advancing (embedded YARN cluster)
 #   bench/run.sh natives [jvms] [reps]    TF task start-up: shared JavaCPP home cache vs natives in the archive
 set -euo pipefail

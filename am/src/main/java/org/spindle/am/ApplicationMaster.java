@@ -70,6 +70,7 @@ public final class ApplicationMaster {
     int amAttempt = containerId.getApplicationAttemptId().getAttemptId();
     String host = env.getOrDefault(Environment.NM_HOST.name(), InetAddress.getLocalHost().getHostName());
     AppSecret secret = AppSecret.fromCurrentUser();
+    java.util.Optional<org.spindle.task.TlsIdentity> tls = org.spindle.task.TlsIdentity.fromCurrentUser();
     LOG.info("Spindle AM for {} (attempt {}) on {}: {} role(s), {} task(s), restart mode {}", appId, amAttempt, host,
         spec.roles().size(), spec.totalTasks(),
         spec.restartMode());
@@ -105,7 +106,9 @@ public final class ApplicationMaster {
     org.spindle.am.security.TokenRenewal renewal = tokenRenewal(conf, jobConf, staging);
     ControlPlaneServer server = new ControlPlaneServer(new ControlPlaneService(controller, spec.heartbeatIntervalMs(),
         history, renewal == null ? () -> org.spindle.am.security.TokenRenewal.Versioned.INITIAL : renewal::current),
-        secret, 0).start();
+        secret, tls, 0).start();
+    LOG.info("control plane on port {}, {}", server.port(), tls.isPresent()
+        ? "TLS with the application's certificate" : "plaintext (spindle.security.encryption is off)");
     String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
     TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
         () -> JobHistory.checkpoints(conf, checkpointDir), secret, JobHistory.proxyHosts(conf),

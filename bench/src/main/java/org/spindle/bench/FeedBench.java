@@ -60,7 +60,7 @@ import org.tensorflow.types.TInt64;
  * message from the Spark tasks, the receivers copy rows into batch arrays and build tensors;
  * (3) the machine's limit: the same number of bytes over a raw loopback TCP socket.
  * Then one 1 MB Arrow column buffer to a tensor: wrapped, one memcpy, element by element.
- * Usage: FeedBench [rows] [repetitions]
+ * Usage: FeedBench [rows] [repetitions] [tls]; with "tls", only stream mode without and with encryption.
  */
 public final class FeedBench {
   private static final String SECRET = "bench-secret";
@@ -89,6 +89,11 @@ public final class FeedBench {
     Dataset<Row> df = FeedColumns.prepare(spark.range(0, rows, 1, 4).select(cols.toArray(new Column[0])), "f0")
         .cache();
     df.count();
+    if (args.length > 2 && args[2].equals("tls")) {
+      encryptionCost(df, rows, reps);
+      spark.stop();
+      System.exit(0);
+    }
     double mb = rows * (double) ROW_BYTES / 1e6;
     List<Double> flight = new ArrayList<>();
     List<Double> perRow = new ArrayList<>();
@@ -120,7 +125,33 @@ public final class FeedBench {
 
   /** (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
   static double feederRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
-    return feed(df, rows, null)[0];
+    return feed(df, rows, null, java.util.Optional.empty())[0];
+  }
+
+  /**
+   * Stream mode without and then with encryption (TLS on every Flight connection with an application
+   * certificate as submit makes it), {@code reps} each, in this JVM. The Spark tasks find the identity in the
+   * user's credentials as executors do, and it cannot be taken back out, so the plaintext runs come first.
+   */
+  static void encryptionCost(Dataset<Row> df, long rows, int reps) throws Exception {
+    List<Double> plain = new ArrayList<>();
+    for (int r = 0; r < reps; r++) {
+      plain.add(feed(df, rows, null, java.util.Optional.empty())[0]);
+      System.out.printf("rep %d: flight plaintext %.0f rows/s%n", r + 1, plain.get(r));
+    }
+    org.spindle.task.TlsIdentity tls = org.spindle.task.ApplicationCertificate.generate("application_0_0001");
+    Credentials creds = new Credentials();
+    tls.addTo(creds);
+    UserGroupInformation.getCurrentUser().addCredentials(creds);
+    List<Double> encrypted = new ArrayList<>();
+    for (int r = 0; r < reps; r++) {
+      encrypted.add(feed(df, rows, null, java.util.Optional.of(tls))[0]);
+      System.out.printf("rep %d: flight TLS %.0f rows/s%n", r + 1, encrypted.get(r));
+    }
+    double p = TrainThroughputBench.median(plain);
+    double e = TrainThroughputBench.median(encrypted);
+    System.out.printf("median rows/s: plaintext %.0f (%.0f MB/s), TLS %.0f (%.0f MB/s); TLS / plaintext = %.2f%n",
+        p, p * ROW_BYTES / 1e6, e, e * ROW_BYTES / 1e6, e / p);
   }
 
   /**
@@ -131,7 +162,7 @@ public final class FeedBench {
   static double[] filesModeRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("feedbench-shards");
     try {
-      return feed(df, rows, dir.toUri().toString());
+      return feed(df, rows, dir.toUri().toString(), java.util.Optional.empty());
     } finally {
       try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(dir)) {
         for (java.nio.file.Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -141,7 +172,8 @@ public final class FeedBench {
     }
   }
 
-  private static double[] feed(Dataset<Row> df, long rows, String filesDir) throws Exception {
+  private static double[] feed(Dataset<Row> df, long rows, String filesDir,
+                               java.util.Optional<org.spindle.task.TlsIdentity> tls) throws Exception {
     int epochs = filesDir == null ? 1 : 2;
     AtomicLong epoch1Begin = new AtomicLong(Long.MAX_VALUE);
     AtomicLong epoch1End = new AtomicLong();
@@ -151,7 +183,8 @@ public final class FeedBench {
     RootAllocator root = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
     for (int w = 0; w < 2; w++) {
       FeedServer s = FeedServer.start(root.newChildAllocator("s" + w, 0, Long.MAX_VALUE), 0, SECRET,
-          new FeedBuffer(64L << 20), uri -> java.nio.file.Files.newInputStream(java.nio.file.Path.of(java.net.URI.create(uri))));
+          new FeedBuffer(64L << 20), uri -> java.nio.file.Files.newInputStream(java.nio.file.Path.of(java.net.URI.create(uri))),
+          tls);
       servers.add(s);
       eps.add(new WorkerDirectory.Endpoint("w" + w, "localhost", s.port()));
       FeedReader reader = new FeedReader(s, root.newChildAllocator("r" + w, 0, Long.MAX_VALUE));
@@ -188,8 +221,8 @@ public final class FeedBench {
       th.start();
     }
     long start = System.nanoTime();
-    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(epochs, BATCH, false, 2, 60_000,
-        filesDir)).feed(df);
+    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, tls, new DataFrameFeeder.Settings(epochs, BATCH, false, 2,
+        60_000, filesDir)).feed(df);
     long got = 0;
     for (CompletableFuture<Long> f : done) {
       got += f.get(10, TimeUnit.MINUTES);

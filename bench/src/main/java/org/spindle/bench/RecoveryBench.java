@@ -171,7 +171,7 @@ public final class RecoveryBench {
 
   static JobStatusResponse status(LocalCluster cluster, Submitter.Submitted job) throws Exception {
     ApplicationReport r = report(cluster, job);
-    try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), job.secret())) {
+    try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), job.secret(), job.tls())) {
       return c.stub(10, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
     }
   }

@@ -65,7 +65,7 @@ public final class JobMonitor {
             if (am != null) {
               am.close();
             }
-            am = new ControlPlaneClient(address, job.secret());
+            am = new ControlPlaneClient(address, job.secret(), job.tls());
             amAddress = address;
           }
           JobStatusResponse st = status(am);

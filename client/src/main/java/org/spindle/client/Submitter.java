@@ -28,6 +28,7 @@ import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.client.api.YarnClientApplication;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.spindle.task.AppSecret;
+import org.spindle.task.TlsIdentity;
 import org.spindle.am.yarn.AskFeasibility;
 import org.spindle.am.yarn.ClusterLimits;
 import org.spindle.am.yarn.ContainerSpecs;
@@ -50,11 +51,14 @@ public final class Submitter {
     this.out = out;
   }
 
-  /** A submitted application and the secret its control plane expects. */
-  /** A submitted job; {@code runtimeBytesUploaded} is what submit uploaded of the runtimes (0 once cached). */
-  public record Submitted(ApplicationId appId, AppSecret secret, long runtimeBytesUploaded) {
+  /**
+   * A submitted job: the secret its control plane expects and, with encryption, the TLS identity its endpoints
+   * serve; {@code runtimeBytesUploaded} is what submit uploaded of the runtimes (0 once cached).
+   */
+  public record Submitted(ApplicationId appId, AppSecret secret, java.util.Optional<TlsIdentity> tls,
+                          long runtimeBytesUploaded) {
     public Submitted(ApplicationId appId, AppSecret secret) {
-      this(appId, secret, 0);
+      this(appId, secret, java.util.Optional.empty(), 0);
     }
   }
 
@@ -64,6 +68,8 @@ public final class Submitter {
       throw new SpindleConfigException(p);
     });
     checkQueue(spec.queue());
+    boolean encrypt = org.spindle.conf.ConfigKeys.encryption(
+        layered.get(org.spindle.conf.ConfigKeys.SECURITY_ENCRYPTION), UserGroupInformation.isSecurityEnabled());
     YarnClientApplication app = yarn.createApplication();
     GetNewApplicationResponse resp = app.getNewApplicationResponse();
     checkFeasible(spec, resp.getMaximumResourceCapability());
@@ -109,6 +115,13 @@ public final class Submitter {
     AppSecret secret = AppSecret.generate();
     Credentials creds = new Credentials();
     secret.addTo(creds);
+    java.util.Optional<TlsIdentity> tls = java.util.Optional.empty();
+    if (encrypt) {
+      tls = java.util.Optional.of(org.spindle.task.ApplicationCertificate.generate(appId.toString()));
+      tls.get().addTo(creds);
+      out.println("encryption on: TLS on the control plane and the Arrow Flight feed with a certificate made for "
+          + appId + ", and Spark's RPC encryption");
+    }
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> amOnly = new HashMap<>();
     if (UserGroupInformation.isSecurityEnabled()) {
       amOnly.putAll(secureCredentials(layered, fs, staging, creds));
@@ -155,7 +168,7 @@ public final class Submitter {
     }
     out.println("submitted " + appId + " to queue " + spec.queue() + " (" + spec.totalTasks() + " task(s) in "
         + spec.roles().size() + " role(s))");
-    return new Submitted(appId, secret, runtimeBytes);
+    return new Submitted(appId, secret, tls, runtimeBytes);
   }
 
   /**

@@ -40,6 +40,7 @@ public final class ConfigKeys {
   public static final String KERBEROS_KEYTAB = "spindle.kerberos.keytab";
   public static final String KERBEROS_ACCESS_FILESYSTEMS = "spindle.kerberos.access.filesystems";
   public static final String KERBEROS_RENEWAL_RATIO = "spindle.kerberos.renewal-ratio";
+  public static final String SECURITY_ENCRYPTION = "spindle.security.encryption";
 
   public static final String DIST_JAR = "spindle.dist.jar";
   public static final String STAGING_DIR = "spindle.staging.dir";
@@ -67,6 +68,21 @@ public final class ConfigKeys {
    * Where the tasks' TensorBoard event files go: spindle.tensorboard.dir, else "tensorboard" beside the
    * checkpoint directory; empty when neither is set (no event files).
    */
+  /**
+   * Whether an application runs encrypted: spindle.security.encryption is true, false, or auto (the default),
+   * which is on exactly when the cluster uses Kerberos.
+   */
+  public static boolean encryption(String value, boolean kerberos) {
+    String v = value == null ? "auto" : value.trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (v) {
+      case "", "auto" -> kerberos;
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new SpindleConfigException(SECURITY_ENCRYPTION + "=" + value
+          + " is not one of auto, true or false");
+    };
+  }
+
   public static String tensorboardDir(String explicit, String checkpointDir) {
     if (explicit != null && !explicit.isBlank()) {
       return explicit.trim();
@@ -122,7 +138,7 @@ public final class ConfigKeys {
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT,
       ZK_CONNECT, ZK_SESSION_TIMEOUT, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_ACCESS_FILESYSTEMS,
-      KERBEROS_RENEWAL_RATIO, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
+      KERBEROS_RENEWAL_RATIO, SECURITY_ENCRYPTION, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
       CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, CONTAINER_RUNTIME_ARCHIVES, ARCHIVE_CACHE_DIR, DOCKER_IMAGE, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
       TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,
       CHECKPOINT_KEEP, TENSORBOARD_DIR, MODEL_EXPORT_DIR, EVALUATOR_INTERVAL, FEED_ROLES, FEED_LABEL_COLUMN, FEED_BUFFER_BYTES,

@@ -85,7 +85,8 @@ public final class TaskLauncher {
     AtomicReference<AmRecord> moved = new AtomicReference<>();
     RegisterRequest registration = RegisterRequest.newBuilder().setTask(id).setHost(env.host()).putAllPorts(ports)
         .setContainerId(env.containerId()).build();
-    try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret, AmLocator.fromEnvironment(sysEnv),
+    try (ControlPlaneClient am = new ControlPlaneClient(env.amAddress(), secret,
+            org.spindle.task.TlsIdentity.fromCurrentUser(), AmLocator.fromEnvironment(sysEnv),
             moved::set);
          TaskRegistration zkNode = new TaskRegistration(secret, env.appId(), spec.zkSessionTimeoutMs(), env.attempt(),
              env.role(), env.index(), endpointJson(env, ports))) {

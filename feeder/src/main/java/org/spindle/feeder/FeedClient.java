@@ -3,6 +3,7 @@ package org.spindle.feeder;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
@@ -15,6 +16,7 @@ import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.spindle.task.TlsIdentity;
 
 /** The feeding side's connection to one worker's feed endpoint. */
 public final class FeedClient implements AutoCloseable {
@@ -22,8 +24,19 @@ public final class FeedClient implements AutoCloseable {
   private final CallOption auth;
   private final String target;
 
+  /** A plaintext connection (an application without encryption). */
   public FeedClient(BufferAllocator allocator, String host, int port, String secret) {
-    this.client = FlightClient.builder(allocator, Location.forGrpcInsecure(host, port)).build();
+    this(allocator, host, port, secret, Optional.empty());
+  }
+
+  /** With {@code tls}, over TLS trusting the application's certificate only, checked by its name. */
+  public FeedClient(BufferAllocator allocator, String host, int port, String secret, Optional<TlsIdentity> tls) {
+    FlightClient.Builder b = FlightClient.builder(allocator,
+        tls.isPresent() ? Location.forGrpcTls(host, port) : Location.forGrpcInsecure(host, port));
+    if (tls.isPresent()) {
+      b.trustedCertificates(tls.get().certificate()).overrideHostname(TlsIdentity.HOST_NAME);
+    }
+    this.client = b.build();
     this.auth = FeedAuth.callOption(secret);
     this.target = host + ":" + port;
   }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.arrow.flight.Action;
@@ -23,6 +24,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.feeder.FeedProtocol.PartitionKey;
+import org.spindle.task.TlsIdentity;
 
 /**
  * The Arrow Flight endpoint a TensorFlow worker hosts. Spark tasks put partitions into it; the
@@ -61,13 +63,17 @@ public final class FeedServer implements AutoCloseable {
   }
 
   private FeedServer(BufferAllocator allocator, String bindHost, int port, String secret, FeedBuffer buffer,
-                     ShardSource shards) throws IOException {
+                     ShardSource shards, Optional<TlsIdentity> tls) throws IOException {
     this.buffer = buffer;
     this.shards = shards;
     this.allocator = allocator;
-    this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, port), new Producer())
-        .headerAuthenticator(FeedAuth.authenticator(secret))
-        .build();
+    FlightServer.Builder b = FlightServer.builder(allocator,
+            tls.isPresent() ? Location.forGrpcTls(bindHost, port) : Location.forGrpcInsecure(bindHost, port), new Producer())
+        .headerAuthenticator(FeedAuth.authenticator(secret));
+    if (tls.isPresent()) {
+      b.useTls(tls.get().certificate(), tls.get().privateKey());
+    }
+    this.server = b.build();
     try {
       server.start();
     } catch (IOException e) {
@@ -85,7 +91,13 @@ public final class FeedServer implements AutoCloseable {
   /** With a shard source the endpoint also serves files mode (load-files). */
   public static FeedServer start(BufferAllocator allocator, int port, String secret, FeedBuffer buffer,
                                  ShardSource shards) throws IOException {
-    return new FeedServer(allocator, "0.0.0.0", port, secret, buffer, shards);
+    return start(allocator, port, secret, buffer, shards, Optional.empty());
+  }
+
+  /** With {@code tls}, the endpoint serves TLS with the application's certificate. */
+  public static FeedServer start(BufferAllocator allocator, int port, String secret, FeedBuffer buffer,
+                                 ShardSource shards, Optional<TlsIdentity> tls) throws IOException {
+    return new FeedServer(allocator, "0.0.0.0", port, secret, buffer, shards, tls);
   }
 
   public int port() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightRuntimeException;
@@ -25,6 +26,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.spindle.task.ApplicationCertificate;
+import org.spindle.task.LoopbackCapture;
+import org.spindle.task.TlsIdentity;
 
 /** A real Flight endpoint and client over loopback. */
 class FeedServerTest {
@@ -205,6 +209,71 @@ class FeedServerTest {
         assertThrows(FlightRuntimeException.class, () -> wrong.openPartition(0, 0, root));
       }
       assertEquals(null, server.schema(), "no data may arrive without the secret");
+    }
+  }
+
+  /**
+   * Feeds one epoch of rows [0, 5000) through a relay that records the bytes, with the endpoint and client on
+   * {@code tls} (or plaintext); returns what the relay saw, once every row has been read at the worker.
+   */
+  private LoopbackCapture feedThroughCapture(Optional<TlsIdentity> tls) throws Exception {
+    try (FeedServer server = FeedServer.start(serverAlloc, 0, SECRET, new FeedBuffer(1 << 20), null, tls);
+         LoopbackCapture cap = new LoopbackCapture(server.port());
+         FeedClient client = new FeedClient(clientAlloc, "localhost", cap.port(), SECRET, tls)) {
+      FeedReader reader = new FeedReader(server, readerAlloc);
+      CompletableFuture<long[]> read = CompletableFuture.supplyAsync(() -> {
+        try {
+          return drain(reader, new ArrayList<>());
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      client.beginEpoch(0, -1);
+      sendRange(client, 0, 0, 0, 5000, 1000, clientAlloc);
+      client.endEpoch(0, List.of(0));
+      client.finish(1);
+      assertEquals(5000, read.get(60, TimeUnit.SECONDS)[0], "every row arrived");
+      return cap;
+    }
+  }
+
+  /** Rows 4242 to 4245 of the id column as Arrow lays them out: four little-endian longs in a row. */
+  private static byte[] knownRows() {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (long id = 4242; id < 4246; id++) {
+      b.putLong(id);
+    }
+    return b.array();
+  }
+
+  /**
+   * With the application's TLS identity the captured feed holds neither a known run of rows nor the secret
+   * (both are there without it), and a client that does not trust the application's certificate, or speaks
+   * plaintext, gets nothing from the endpoint.
+   */
+  @Test
+  void withTlsTheCapturedFeedHoldsNoRowAndNoSecretAndAnUntrustingClientFailsTheHandshake() throws Exception {
+    byte[] secret = SECRET.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    LoopbackCapture clear = feedThroughCapture(Optional.empty());
+    assertTrue(clear.holds(knownRows()) && clear.holds(secret), "the capture sees plaintext when there is some");
+
+    TlsIdentity tls = ApplicationCertificate.generate("application_1_0003");
+    LoopbackCapture sealed = feedThroughCapture(Optional.of(tls));
+    assertTrue(sealed.bytes().length > 40_000, "the whole epoch went through the relay: " + sealed.bytes().length);
+    assertTrue(!sealed.holds(knownRows()), "no row is on the wire");
+    assertTrue(!sealed.holds(secret), "the secret is not on the wire");
+
+    TlsIdentity another = ApplicationCertificate.generate("application_1_0004");
+    try (FeedServer server = FeedServer.start(serverAlloc, 0, SECRET, new FeedBuffer(1 << 20), null, Optional.of(tls))) {
+      for (Optional<TlsIdentity> untrusting : List.of(Optional.of(another), Optional.<TlsIdentity>empty())) {
+        try (FeedClient c = new FeedClient(clientAlloc, "localhost", server.port(), SECRET, untrusting)) {
+          FlightRuntimeException e = assertThrows(FlightRuntimeException.class, c::status);
+          assertEquals(FlightStatusCode.UNAVAILABLE, e.status().code(), e.toString());
+        }
+      }
+      try (FeedClient trusting = new FeedClient(clientAlloc, "localhost", server.port(), SECRET, Optional.of(tls))) {
+        assertNotNull(trusting.status(), "the application's own client is served");
+      }
     }
   }
 

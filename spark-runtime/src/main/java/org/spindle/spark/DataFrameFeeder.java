@@ -48,6 +48,7 @@ public final class DataFrameFeeder {
 
   private final WorkerDirectory workers;
   private final String secret;
+  private final java.util.Optional<org.spindle.task.TlsIdentity> tls;
   private final Settings settings;
   /** Progress for the client: the epoch being fed and partitions fed so far in it. */
   private volatile int currentEpoch = -1;
@@ -75,8 +76,18 @@ public final class DataFrameFeeder {
   private final Map<Integer, String> shardFiles = new java.util.TreeMap<>();
 
   public DataFrameFeeder(WorkerDirectory workers, String secret, Settings settings) {
+    this(workers, secret, java.util.Optional.empty(), settings);
+  }
+
+  /**
+   * {@code tls}: the application's TLS identity when encryption is on. The driver's own calls use it here;
+   * the executors, which send the rows, read it from their credentials.
+   */
+  public DataFrameFeeder(WorkerDirectory workers, String secret, java.util.Optional<org.spindle.task.TlsIdentity> tls,
+                         Settings settings) {
     this.workers = workers;
     this.secret = secret;
+    this.tls = tls;
     this.settings = settings;
   }
 
@@ -307,7 +318,7 @@ public final class DataFrameFeeder {
     if (ep.isEmpty()) {
       return true;
     }
-    try (FeedClient c = new FeedClient(ALLOCATOR, ep.get().host(), ep.get().port(), secret)) {
+    try (FeedClient c = new FeedClient(ALLOCATOR, ep.get().host(), ep.get().port(), secret, tls)) {
       return c.status().finished();
     }
   }
@@ -326,7 +337,7 @@ public final class DataFrameFeeder {
 
   private FeedClient client(int w) throws IOException, TimeoutException, InterruptedException {
     WorkerDirectory.Endpoint ep = workers.resolve(w);
-    return new FeedClient(ALLOCATOR, ep.host(), ep.port(), secret);
+    return new FeedClient(ALLOCATOR, ep.host(), ep.port(), secret, tls);
   }
 
   private static final RootAllocator ALLOCATOR = new RootAllocator();

@@ -59,7 +59,8 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
     long peak = memory.getHeapMemoryUsage().getUsed();
     try (RootAllocator allocator = new RootAllocator();
          VectorSchemaRoot root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(schema, "UTC", true, false), allocator);
-         FeedClient client = new FeedClient(allocator, to.host(), to.port(), AppSecret.fromCurrentUser().reveal());
+         FeedClient client = new FeedClient(allocator, to.host(), to.port(), AppSecret.fromCurrentUser().reveal(),
+             org.spindle.task.TlsIdentity.fromCurrentUser());
          FeedClient.PartitionPut put = client.openPartition(epoch, partition, root)) {
       if (put.alreadyComplete()) {
         return List.of(new FeedStats(epoch, partition, to.task(), 0, 0, 0, true, peak)).iterator();

@@ -13,6 +13,10 @@ import org.spindle.task.AppSecret;
 final class SparkAuth {
   static final String AUTHENTICATE = "spark.authenticate";
   static final String SECRET = "spark.authenticate.secret";
+  /** Spark's own AES encryption of its RPC and block transfers, keyed through the authentication handshake. */
+  static final String NETWORK_CRYPTO = "spark.network.crypto.enabled";
+  /** Off with encryption: a peer that authenticates without encrypting (SASL) is refused, not let in in clear. */
+  static final String SASL_FALLBACK = "spark.network.crypto.saslFallback";
 
   private SparkAuth() {}
 
@@ -21,13 +25,17 @@ final class SparkAuth {
     return app.derive("spindle-spark-authenticate");
   }
 
-  static SparkConf apply(SparkConf conf, AppSecret app) {
-    return conf.set(AUTHENTICATE, "true").set(SECRET, key(app));
+  /** {@code encrypt}: the application runs with encryption (it has a TLS identity). */
+  static SparkConf apply(SparkConf conf, AppSecret app, boolean encrypt) {
+    return conf.set(AUTHENTICATE, "true").set(SECRET, key(app)).set(NETWORK_CRYPTO, Boolean.toString(encrypt))
+        .set(SASL_FALLBACK, Boolean.toString(!encrypt));
   }
 
-  /** For an executor's JVM, before anything in it creates a SparkConf. */
-  static void applyToSystemProperties(AppSecret app) {
+  /** For an executor's JVM, before anything in it creates a SparkConf; the same settings as the driver's. */
+  static void applyToSystemProperties(AppSecret app, boolean encrypt) {
     System.setProperty(AUTHENTICATE, "true");
     System.setProperty(SECRET, key(app));
+    System.setProperty(NETWORK_CRYPTO, Boolean.toString(encrypt));
+    System.setProperty(SASL_FALLBACK, Boolean.toString(!encrypt));
   }
 }

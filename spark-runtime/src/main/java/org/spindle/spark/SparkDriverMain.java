@@ -67,7 +67,8 @@ public final class SparkDriverMain {
     String executorRole = conf.get(ConfigKeys.SPARK_EXECUTOR_ROLE, "spark-executor");
     int executors = conf.integer(ConfigKeys.roleKey(executorRole, ConfigKeys.ROLE_INSTANCES), 0);
     boolean keep = Boolean.parseBoolean(conf.get(ConfigKeys.SPARK_KEEP_EXECUTORS, "false"));
-    SparkConf sparkConf = SparkAuth.apply(sparkConf(env, conf, executorRole, executors), AppSecret.fromCurrentUser());
+    SparkConf sparkConf = SparkAuth.apply(sparkConf(env, conf, executorRole, executors), AppSecret.fromCurrentUser(),
+        org.spindle.task.TlsIdentity.fromCurrentUser().isPresent());
     // With dynamic allocation Spark itself asks for executors and releases idle ones (SparkContext
     // refuses manual requests and kills then); without it the driver releases them after feeding.
     boolean dynamic = sparkConf.getBoolean(DYNAMIC_ALLOCATION, false);
@@ -83,6 +84,7 @@ public final class SparkDriverMain {
       WorkerDirectory workers = WorkerDirectory.fromZooKeeper(feedRoles, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"));
       int epochs = df == null ? 0 : conf.integer(ConfigKeys.FEED_EPOCHS, 1);
       DataFrameFeeder feeder = new DataFrameFeeder(workers, AppSecret.fromCurrentUser().reveal(),
+          org.spindle.task.TlsIdentity.fromCurrentUser(),
           new DataFrameFeeder.Settings(epochs, conf.integer(ConfigKeys.FEED_BATCH_ROWS, 4096),
               conf.get(ConfigKeys.TF_MODE, "ps").equals("allreduce"), 4, conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m"),
               filesDir(env, conf)));

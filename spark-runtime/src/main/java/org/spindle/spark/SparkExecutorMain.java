@@ -23,7 +23,8 @@ public final class SparkExecutorMain {
     org.spindle.task.TaskCredentials.watch(); // tokens the AM re-obtains from a keytab
     Map<String, String> env = System.getenv();
     JobConf conf = JobConf.inContainer();
-    SparkAuth.applyToSystemProperties(org.spindle.task.AppSecret.fromCurrentUser());
+    SparkAuth.applyToSystemProperties(org.spindle.task.AppSecret.fromCurrentUser(),
+        org.spindle.task.TlsIdentity.fromCurrentUser().isPresent());
     String driverRole = conf.get(ConfigKeys.SPARK_DRIVER_ROLE, "spark-driver");
     long waitMs = conf.millis(ConfigKeys.FEED_WORKER_WAIT, "10m");
     AmView.TaskInfo driver;

@@ -23,7 +23,7 @@ class SparkAuthTest {
 
   @BeforeAll
   static void startServer() {
-    SparkConf conf = SparkAuth.apply(base(), APP);
+    SparkConf conf = SparkAuth.apply(base(), APP, false);
     server = RpcEnv.create("spindleAuthTest", "127.0.0.1", "127.0.0.1", 0, conf, security(conf), 1, false);
   }
 
@@ -44,9 +44,13 @@ class SparkAuthTest {
 
   /** Looks up the server's always-present endpoint verifier from a client RpcEnv with {@code conf}. */
   private static Object lookUp(SparkConf conf) throws Exception {
+    return lookUp(conf, server);
+  }
+
+  private static Object lookUp(SparkConf conf, RpcEnv at) throws Exception {
     RpcEnv client = RpcEnv.create("client", "127.0.0.1", "127.0.0.1", -1, conf, security(conf), 1, true);
     try {
-      return client.setupEndpointRefByURI("spark://endpoint-verifier@127.0.0.1:" + server.address().port());
+      return client.setupEndpointRefByURI("spark://endpoint-verifier@127.0.0.1:" + at.address().port());
     } finally {
       client.shutdown();
     }
@@ -60,7 +64,7 @@ class SparkAuthTest {
 
   @Test
   void aClientWithTheApplicationsKeyGetsIn() throws Exception {
-    assertNotNull(lookUp(SparkAuth.apply(base(), APP)));
+    assertNotNull(lookUp(SparkAuth.apply(base(), APP, false)));
   }
 
   @Test
@@ -70,6 +74,23 @@ class SparkAuthTest {
 
   @Test
   void aClientWithAnotherApplicationsKeyIsRefused() {
-    assertThrows(Exception.class, () -> lookUp(SparkAuth.apply(base(), AppSecret.generate())));
+    assertThrows(Exception.class, () -> lookUp(SparkAuth.apply(base(), AppSecret.generate(), false)));
+  }
+
+  /**
+   * With encryption on (the application has a TLS identity), Spark's RPC runs its AES-encrypted protocol: a
+   * client with the key that encrypts gets in, and one with the key that would authenticate without
+   * encrypting (Spark's SASL fallback) is refused.
+   */
+  @Test
+  void withEncryptionOnlyAnEncryptingClientGetsIn() throws Exception {
+    SparkConf conf = SparkAuth.apply(base(), APP, true);
+    RpcEnv encrypting = RpcEnv.create("spindleCryptoTest", "127.0.0.1", "127.0.0.1", 0, conf, security(conf), 1, false);
+    try {
+      assertNotNull(lookUp(SparkAuth.apply(base(), APP, true), encrypting));
+      assertThrows(Exception.class, () -> lookUp(SparkAuth.apply(base(), APP, false), encrypting));
+    } finally {
+      encrypting.shutdown();
+    }
   }
 }

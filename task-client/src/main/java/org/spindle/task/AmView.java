@@ -35,7 +35,7 @@ public final class AmView implements AutoCloseable {
 
   public static AmView fromEnvironment(Map<String, String> env) throws IOException {
     return new AmView(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser(),
-        AmLocator.fromEnvironment(env), r -> { }));
+        TlsIdentity.fromCurrentUser(), AmLocator.fromEnvironment(env), r -> { }));
   }
 
   /** The job's state and tasks; throws IOException when the AM cannot be reached. */

@@ -1,6 +1,7 @@
 package org.spindle.task;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,25 +22,38 @@ import org.spindle.proto.SpindleControlGrpc;
 public final class ControlPlaneClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneClient.class);
   private final AppSecret secret;
+  private final Optional<TlsIdentity> tls;
   private final AmLocator locator;
   private final Consumer<AmRecord> onMoved;
   private volatile Connection connection;
 
   private record Connection(String address, ManagedChannel channel, SpindleControlGrpc.SpindleControlBlockingStub stub) {}
 
+  /** A plaintext channel (an application without encryption). */
   public ControlPlaneClient(String hostPort, AppSecret secret) {
-    this(hostPort, secret, AmLocator.NONE, r -> { });
+    this(hostPort, secret, Optional.empty());
   }
 
-  public ControlPlaneClient(String hostPort, AppSecret secret, AmLocator locator, Consumer<AmRecord> onMoved) {
+  /** With {@code tls}, over TLS trusting the application's certificate only. */
+  public ControlPlaneClient(String hostPort, AppSecret secret, Optional<TlsIdentity> tls) {
+    this(hostPort, secret, tls, AmLocator.NONE, r -> { });
+  }
+
+  public ControlPlaneClient(String hostPort, AppSecret secret, Optional<TlsIdentity> tls, AmLocator locator,
+                            Consumer<AmRecord> onMoved) {
     this.secret = secret;
+    this.tls = tls;
     this.locator = locator;
     this.onMoved = onMoved;
     this.connection = connect(hostPort);
   }
 
   private Connection connect(String hostPort) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(hostPort).usePlaintext().build();
+    ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(hostPort, TlsIdentity.channelCredentials(tls));
+    if (tls.isPresent()) {
+      builder.overrideAuthority(TlsIdentity.HOST_NAME); // the certificate's name, wherever the AM runs
+    }
+    ManagedChannel channel = builder.build();
     return new Connection(hostPort, channel,
         SpindleControlGrpc.newBlockingStub(channel).withCallCredentials(SecretAuth.callCredentials(secret)));
   }

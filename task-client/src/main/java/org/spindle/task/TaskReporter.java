@@ -31,7 +31,7 @@ public final class TaskReporter implements AutoCloseable {
         .setAttempt(Integer.parseInt(env.get(SpindleEnv.ATTEMPT)))
         .setGeneration(Integer.parseInt(env.get(SpindleEnv.GENERATION))).build();
     return new TaskReporter(new ControlPlaneClient(env.get(SpindleEnv.AM_ADDRESS), AppSecret.fromCurrentUser(),
-        AmLocator.fromEnvironment(env), r -> { }), id);
+        TlsIdentity.fromCurrentUser(), AmLocator.fromEnvironment(env), r -> { }), id);
   }
 
   public void reportMetrics(long step, Map<String, Double> metrics) {

@@ -75,7 +75,7 @@ final class MiniClusterSupport implements AutoCloseable {
   /** The AM's view of the job, through its gRPC control plane (with the app's secret). */
   JobStatusResponse jobStatus(Submitter.Submitted s) throws Exception {
     ApplicationReport r = report(s);
-    try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), s.secret())) {
+    try (ControlPlaneClient c = new ControlPlaneClient(r.getHost() + ":" + r.getRpcPort(), s.secret(), s.tls())) {
       return c.stub(10, TimeUnit.SECONDS).getJobStatus(JobStatusRequest.getDefaultInstance());
     }
   }

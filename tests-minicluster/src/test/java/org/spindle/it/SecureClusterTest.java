@@ -110,6 +110,15 @@ class SecureClusterTest {
     assertTrue(count >= 2, "the AM re-obtained the tokens " + count + " time(s):\n" + am);
     assertTrue(logs.values().stream().anyMatch(l -> l.contains("reloaded") && l.contains("delegation token(s) the"
         + " ApplicationMaster re-obtained")), "a task's JVM reloaded the fresh tokens");
+    // With Kerberos, encryption is on by default: the control plane and the feed speak TLS with the certificate
+    // submit made for this application, and every party still reaches the others (the job succeeded, and the
+    // client's progress lines come from the AM's control plane).
+    assertTrue(r.printed.contains("encryption on: TLS on the control plane and the Arrow Flight feed"), r.printed);
+    assertTrue(Pattern.compile("tasks: .*worker 2 REGISTERED").matcher(r.printed).find(),
+        "the client read the job's progress from the AM over TLS:\n" + r.printed);
+    assertTrue(am.contains("TLS with the application's certificate"), am);
+    assertEquals(2, logs.values().stream().filter(l -> l.contains("feed endpoint listening on port")
+        && l.contains("(TLS, buffer")).count(), "both workers' feed endpoints serve TLS");
     // The keytab went to the AM's container alone: one localized copy (PRIVATE, in alice's file cache on the
     // AM's node), linked into the AM's container and named by no task container's launch script.
     try (Stream<Path> files = Files.walk(cluster.work.resolve("yarn"))) {

@@ -61,7 +61,7 @@ class ControlPlaneClientFollowTest {
     AtomicReference<AmRecord> published = new AtomicReference<>(
         new AmRecord(1, "localhost:" + first.port(), "zk1:2181", ""));
     List<AmRecord> moves = new ArrayList<>();
-    try (ControlPlaneClient c = new ControlPlaneClient("localhost:" + first.port(), SECRET,
+    try (ControlPlaneClient c = new ControlPlaneClient("localhost:" + first.port(), SECRET, Optional.empty(),
         () -> Optional.of(published.get()), moves::add)) {
       assertEquals("first", firstRole(c));
       first.close();

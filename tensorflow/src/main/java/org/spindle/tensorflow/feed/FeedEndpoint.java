@@ -37,10 +37,11 @@ public final class FeedEndpoint implements AutoCloseable {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(java.net.URI.create(uri));
       return p.getFileSystem(new Configuration()).open(p);
     };
-    this.server = FeedServer.start(serverAllocator, port, secret, new FeedBuffer(bufferBytes), shards);
+    java.util.Optional<org.spindle.task.TlsIdentity> tls = org.spindle.task.TlsIdentity.fromCurrentUser();
+    this.server = FeedServer.start(serverAllocator, port, secret, new FeedBuffer(bufferBytes), shards, tls);
     this.feed = new WorkerFeed(server, readerAllocator, labelColumn);
-    LOG.info("feed endpoint listening on port {} (buffer {} bytes, label column '{}')", server.port(), bufferBytes,
-        labelColumn);
+    LOG.info("feed endpoint listening on port {} ({}, buffer {} bytes, label column '{}')", server.port(),
+        tls.isPresent() ? "TLS" : "plaintext", bufferBytes, labelColumn);
   }
 
   /** Starts the endpoint when the launcher reserved a feed port for this task; else null. */
