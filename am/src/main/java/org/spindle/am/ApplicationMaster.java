@@ -111,7 +111,8 @@ public final class ApplicationMaster {
         ? "TLS with the application's certificate" : "plaintext (spindle.security.encryption is off)");
     String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
     TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
-        () -> JobHistory.checkpoints(conf, checkpointDir), secret, JobHistory.proxyHosts(conf),
+        () -> JobHistory.checkpoints(conf, checkpointDir), secret,
+        org.spindle.am.web.YarnWebProxy.of(conf, env.get(org.apache.hadoop.yarn.api.ApplicationConstants.APPLICATION_WEB_PROXY_BASE_ENV)),
         UserGroupInformation.getCurrentUser().getShortUserName(), org.spindle.conf.ConfigKeys.tensorboardDir(
             jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir));
     String trackingUrl = "http://" + host + ":" + ui.port() + "/";

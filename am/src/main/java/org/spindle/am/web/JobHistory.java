@@ -4,14 +4,10 @@ import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -71,24 +67,6 @@ public final class JobHistory {
       }
     } catch (IOException e) {
       out.add("cannot list " + checkpointDir + ": " + e.getMessage());
-    }
-    return out;
-  }
-
-  /** The hosts YARN's web proxy forwards from: yarn.web-proxy.address, else the RM's web address. */
-  public static Set<InetAddress> proxyHosts(Configuration conf) {
-    String address = conf.get("yarn.web-proxy.address", conf.get("yarn.resourcemanager.webapp.address", ""));
-    String host = address.contains(":") ? address.substring(0, address.lastIndexOf(':')) : address;
-    Set<InetAddress> out = new LinkedHashSet<>();
-    try {
-      if (host.isBlank() || host.equals("0.0.0.0")) {
-        out.add(InetAddress.getLocalHost());
-        out.addAll(List.of(InetAddress.getAllByName("localhost")));
-      } else {
-        out.addAll(List.of(InetAddress.getAllByName(host)));
-      }
-    } catch (UnknownHostException e) {
-      // no proxy address resolvable: only the secret opens the UI
     }
     return out;
   }

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -43,21 +42,21 @@ public final class TrackingServer implements AutoCloseable {
   private final MetricsHistory history;
   private final Supplier<List<String>> checkpoints;
   private final AppSecret secret;
-  private final Set<InetAddress> proxies;
+  private final YarnWebProxy proxy;
   private final String user;
   private final PrometheusMetrics prometheus;
   private final String tensorboardDir;
   private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
-                        Supplier<List<String>> checkpoints, AppSecret secret, Set<InetAddress> proxies, String user)
+                        Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user)
       throws IOException {
-    this(appId, spec, status, history, checkpoints, secret, proxies, user, "");
+    this(appId, spec, status, history, checkpoints, secret, proxy, user, "");
   }
 
   /** {@code tensorboardDir}: where the tasks' TensorBoard event files go (empty: none), linked from the page. */
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
-                        Supplier<List<String>> checkpoints, AppSecret secret, Set<InetAddress> proxies, String user,
+                        Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user,
                         String tensorboardDir) throws IOException {
     this.tensorboardDir = tensorboardDir;
     this.appId = appId;
@@ -66,7 +65,7 @@ public final class TrackingServer implements AutoCloseable {
     this.history = history;
     this.checkpoints = checkpoints;
     this.secret = secret;
-    this.proxies = Set.copyOf(proxies);
+    this.proxy = proxy;
     this.user = user;
     this.server = HttpServer.create(new InetSocketAddress(0), 16);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
@@ -86,8 +85,8 @@ public final class TrackingServer implements AutoCloseable {
   }
 
   /** Who may see the UI: the secret, or YARN's web proxy (as Hadoop's AmIpFilter decides). */
-  static boolean allowed(String presented, InetAddress remote, Set<InetAddress> proxies, AppSecret secret) {
-    return (presented != null && secret.matches(presented)) || proxies.contains(remote);
+  static boolean allowed(String presented, InetAddress remote, YarnWebProxy proxy, AppSecret secret) {
+    return (presented != null && secret.matches(presented)) || proxy.isProxy(remote);
   }
 
   private boolean authorize(HttpExchange ex) throws IOException {
@@ -118,7 +117,15 @@ public final class TrackingServer implements AutoCloseable {
         }
       }
     }
-    if (!viaCookie && !allowed(presented, ex.getRemoteAddress().getAddress(), proxies, secret)) {
+    if (!viaCookie && !allowed(presented, ex.getRemoteAddress().getAddress(), proxy, secret)) {
+      java.util.Optional<String> viaProxy = ex.getRequestURI().getPath().equals("/")
+          ? proxy.redirect(ex.getRequestURI().getRawPath()) : java.util.Optional.empty();
+      if (viaProxy.isPresent()) {
+        // A browser that came straight here goes through YARN's proxy, which applies the cluster's ACLs.
+        ex.getResponseHeaders().add("Location", viaProxy.get());
+        send(ex, 302, "text/plain", "open the Spindle tracking UI through YARN's proxy: " + viaProxy.get());
+        return false;
+      }
       send(ex, 401, "text/plain", "the Spindle tracking UI needs the application's secret or YARN's proxy "
           + "(open it from the ResourceManager's application page)");
       return false;

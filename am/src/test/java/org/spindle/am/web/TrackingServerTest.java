@@ -27,7 +27,7 @@ class TrackingServerTest {
       "spindle.role.worker.instances", "2", "spindle.role.worker.command", "train.sh"));
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private TrackingServer server(MetricsHistory history, Set<InetAddress> proxies) throws Exception {
+  private TrackingServer server(MetricsHistory history, YarnWebProxy proxy) throws Exception {
     JobStatusView view = new JobStatusView("RUNNING", 1, List.of(
         new TaskView("worker", 0, "REGISTERED", "container_1_0001_01_000002", "node-a", 0, 1, 0, 40,
             Map.of("loss", 0.25), Map.of("task", 4000), "node-a:8042"),
@@ -35,7 +35,7 @@ class TrackingServerTest {
             Map.of("loss", 0.3), Map.of("task", 4001), "node-b:8042")),
         "<script>alert(1)</script>");
     return new TrackingServer("application_1_0001", spec, () -> view, history,
-        () -> List.of("ckpt-00000200/  2026-11-29T12:00:00Z"), secret, proxies, "alice");
+        () -> List.of("ckpt-00000200/  2026-11-29T12:00:00Z"), secret, proxy, "alice");
   }
 
   private HttpResponse<String> get(int port, String path, String header) throws Exception {
@@ -48,7 +48,7 @@ class TrackingServerTest {
 
   @Test
   void theSecretOrTheProxyOpensTheUiAndNothingElse() throws Exception {
-    try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()), Set.of())) {
+    try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()), YarnWebProxy.NONE)) {
       assertEquals(401, get(ui.port(), "/api/job", null).statusCode());
       assertEquals(401, get(ui.port(), "/", "wrong").statusCode());
       assertEquals(200, get(ui.port(), "/api/job", "ui-secret").statusCode());
@@ -69,11 +69,21 @@ class TrackingServerTest {
       assertEquals(401, forged.statusCode(), "a cookie holding anything else does not");
     }
     try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()),
-        Set.of(InetAddress.getByName("127.0.0.1")))) {
+        new YarnWebProxy(Set.of(InetAddress.getByName("127.0.0.1")), List.of("http://rm:8088/proxy/app_1")))) {
       assertEquals(200, get(ui.port(), "/", null).statusCode(), "YARN's proxy needs no secret");
     }
+    // A browser that comes straight to the AM is sent through YARN's proxy, as AmIpFilter does; a program
+    // asking the JSON or the metrics without the secret is refused.
+    try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()),
+        new YarnWebProxy(Set.of(InetAddress.getByName("10.9.9.9")), List.of("http://rm:8088/proxy/app_1")))) {
+      HttpResponse<String> direct = get(ui.port(), "/", null);
+      assertEquals(302, direct.statusCode(), direct.body());
+      assertEquals("http://rm:8088/proxy/app_1/", direct.headers().firstValue("Location").orElse(""));
+      assertEquals(401, get(ui.port(), "/api/job", null).statusCode());
+      assertEquals(401, get(ui.port(), "/metrics", null).statusCode());
+    }
     assertFalse(TrackingServer.allowed(null, InetAddress.getByName("10.1.2.3"),
-        Set.of(InetAddress.getByName("127.0.0.1")), secret));
+        new YarnWebProxy(Set.of(InetAddress.getByName("127.0.0.1")), List.of()), secret));
   }
 
   @Test
@@ -83,7 +93,7 @@ class TrackingServerTest {
       history.record("worker:0", s * 10, Map.of("loss", 1.0 / s, "examples_per_sec", 1000.0 * s));
       history.record("worker:1", s * 10, Map.of("loss", 1.2 / s));
     }
-    try (TrackingServer ui = server(history, Set.of())) {
+    try (TrackingServer ui = server(history, YarnWebProxy.NONE)) {
       String page = get(ui.port(), "/", "ui-secret").body();
       assertTrue(page.contains("<svg"), "charts are inline SVG");
       assertTrue(page.contains("polyline"), "the loss series is drawn");
