@@ -4,6 +4,7 @@
 #   bench/run.sh train [steps] [reps]     FM examples/s: one process vs PS vs allreduce
 #   bench/run.sh feed [rows] [reps]       Spark -> TF feeding rows/s, and Arrow batch -> tensor
 #   bench/run.sh feed [rows] [reps] tls   the Flight feed without and with encryption (TLS)
+#   bench/run.sh fedtrain [rows] [reps]   FM trained from the Spark feed (stream, files) vs from memory, PS and allreduce
 #   bench/run.sh firststep [reps]        submit -> first TF step, kill -9 -> step advancing (embedded YARN cluster)
 #   bench/run.sh natives [jvms] [reps]    TF task start-up: shared JavaCPP home cache vs natives in the archive
 set -euo pipefail
@@ -11,8 +12,12 @@ cd "$(dirname "$0")"
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
 OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED"
 case "${1:-recovery}" in
-  train|feed)
-    main=$([ "$1" = train ] && echo org.spindle.bench.TrainThroughputBench || echo org.spindle.bench.FeedBench)
+  train|feed|fedtrain)
+    case "$1" in
+      train) main=org.spindle.bench.TrainThroughputBench ;;
+      feed) main=org.spindle.bench.FeedBench ;;
+      *) main=org.spindle.bench.FedTrainBench ;;
+    esac
     shift
     # Spark, Flight and TF without the Hadoop mini cluster (which only the recovery benchmark needs).
     cp=$(tr ':' '\n' < target/classpath.txt | grep -v hadoop-client-minicluster | paste -sd: -)

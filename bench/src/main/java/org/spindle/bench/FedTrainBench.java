@@ -1,0 +1,309 @@
+package org.spindle.bench;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.cos;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.randn;
+import static org.apache.spark.sql.functions.sin;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.spindle.api.InputFeed;
+import org.spindle.api.SpindleJob;
+import org.spindle.api.TrainContext;
+import org.spindle.api.Trainer;
+import org.spindle.examples.FmModel;
+import org.spindle.feeder.AlignedAllocation;
+import org.spindle.feeder.FeedBuffer;
+import org.spindle.feeder.FeedServer;
+import org.spindle.spark.DataFrameFeeder;
+import org.spindle.spark.FeedColumns;
+import org.spindle.spark.WorkerDirectory;
+import org.spindle.task.AppSecret;
+import org.spindle.tensorflow.TfCluster;
+import org.spindle.tensorflow.TfTrainContext;
+import org.spindle.tensorflow.feed.WorkerFeed;
+import org.tensorflow.Server;
+import org.tensorflow.framework.optimizers.Adam;
+
+/**
+ * Is training input-bound? The FM of TrainThroughputBench (batch 1024, 8 fields hashed into 10k ids, 16
+ * factors, Adam) trained by 2 workers in PS mode (1 ps) and in allreduce mode, three ways in one run: from
+ * in-memory tensors (the baseline: 32 synthetic batches built before training and fed round and round), from
+ * the Spark feed in stream mode (local Spark with 2 cores' tasks, Arrow Flight to each worker's endpoint,
+ * batches to tensors), and from the feed in files mode after the first epoch (the workers read the Arrow IPC
+ * shards epoch 0 wrote). The DataFrame holds the same synthetic structure, made by Spark. Examples/s over
+ * both workers, from each worker's 20th step (files mode: its first step of epoch 1) to its last.
+ * Usage: FedTrainBench [rows] [repetitions]
+ */
+public final class FedTrainBench {
+  private static final String SECRET = "bench-secret";
+
+  private FedTrainBench() {}
+
+  /** TrainThroughputBench.syntheticBatch's structure as Spark columns: ids array<bigint>[8], label float. */
+  static Dataset<Row> fmFrame(SparkSession spark, long rows) {
+    int v = TrainThroughputBench.VOCAB;
+    Column user = floor(rand(1).multiply(1000));
+    Column item = floor(rand(2).multiply(500));
+    Dataset<Row> base = spark.range(0, rows, 1, 4).select(user.as("user"), item.as("item"));
+    List<Column> ids = new ArrayList<>(List.of(pmod(col("user").multiply(31), lit(v)).cast("bigint"),
+        pmod(col("item").multiply(17).plus(1_000_003L), lit(v)).cast("bigint")));
+    for (int f = 2; f < TrainThroughputBench.FIELDS; f++) {
+      ids.add(floor(rand(10 + f).multiply(v)).cast("bigint"));
+    }
+    Column affinity = sin(col("user").multiply(0.37)).multiply(cos(col("item").multiply(0.23)))
+        .plus(sin(col("user").multiply(0.11).plus(col("item").multiply(0.05))).multiply(0.5));
+    Column label = affinity.plus(3.0).plus(randn(3).multiply(0.1)).cast("float");
+    return base.select(array(ids.toArray(new Column[0])).as("ids"), label.as("label"));
+  }
+
+  /** One worker's fed FM: trains until the feed ends, timing its input calls into {@code window}. */
+  static final class FedFmJob extends SpindleJob {
+    final long[] window;
+    final boolean fromEpochOne;
+
+    FedFmJob(long[] window, boolean fromEpochOne) {
+      this.window = window;
+      this.fromEpochOne = fromEpochOne;
+    }
+
+    @Override
+    public void train(TrainContext ctx) throws Exception {
+      FmModel fm = new FmModel(TrainThroughputBench.VOCAB, TrainThroughputBench.FIELDS, TrainThroughputBench.FACTORS);
+      InputFeed feed = ctx.inputFeed();
+      Trainer.InputFn fed = Trainer.fromFeed(feed, Map.of("ids", "ids", "label", "label"));
+      long[] local = {0};
+      Trainer.builder().model(fm::build).optimizer(g -> new Adam(g, 0.01f))
+          .input(step -> {
+            long n = ++local[0];
+            long now = System.nanoTime();
+            boolean counted = fromEpochOne ? feed.epochsCompleted() >= 1 : n >= 20;
+            if (counted) {
+              if (window[0] == 0) {
+                window[0] = n;
+                window[1] = now;
+              }
+              window[2] = n;
+              window[3] = now;
+            }
+            return fed.batch(step);
+          })
+          .steps(Long.MAX_VALUE / 4).checkpointEverySteps(0).metricsEverySteps(0).build().run(ctx);
+    }
+  }
+
+  /**
+   * One worker's FM from in-memory tensors: 32 batches built before training and fed round and round (the
+   * trainer is told they stay open), for {@code steps} global steps, timed from its 20th step.
+   */
+  static final class InMemoryFmJob extends SpindleJob {
+    final long steps;
+    final long[] window;
+
+    InMemoryFmJob(long steps, long[] window) {
+      this.steps = steps;
+      this.window = window;
+    }
+
+    @Override
+    public void train(TrainContext ctx) throws Exception {
+      FmModel fm = new FmModel(TrainThroughputBench.VOCAB, TrainThroughputBench.FIELDS, TrainThroughputBench.FACTORS);
+      java.util.Random rnd = new java.util.Random(ctx.index());
+      List<Map<String, org.tensorflow.Tensor>> resident = new ArrayList<>();
+      for (int b = 0; b < 32; b++) {
+        resident.add(FmModel.syntheticBatch(rnd, TrainThroughputBench.BATCH, TrainThroughputBench.VOCAB,
+            TrainThroughputBench.FIELDS));
+      }
+      long[] local = {0};
+      try {
+        Trainer.builder().model(fm::build).optimizer(g -> new Adam(g, 0.01f))
+            .input(step -> {
+              long n = ++local[0];
+              long now = System.nanoTime();
+              if (n >= 20) {
+                if (window[0] == 0) {
+                  window[0] = n;
+                  window[1] = now;
+                }
+                window[2] = n;
+                window[3] = now;
+              }
+              return new Resident(resident.get((int) (n % resident.size())));
+            })
+            .steps(steps).checkpointEverySteps(0).metricsEverySteps(0).build().run(ctx);
+      } finally {
+        resident.forEach(m -> m.values().forEach(org.tensorflow.Tensor::close));
+      }
+    }
+  }
+
+  /** A batch that outlives its step: closing it (what the trainer does after each step) leaves the tensors open. */
+  private static final class Resident extends java.util.AbstractMap<String, org.tensorflow.Tensor>
+      implements AutoCloseable {
+    private final Map<String, org.tensorflow.Tensor> tensors;
+
+    Resident(Map<String, org.tensorflow.Tensor> tensors) {
+      this.tensors = tensors;
+    }
+
+    @Override
+    public java.util.Set<Entry<String, org.tensorflow.Tensor>> entrySet() {
+      return tensors.entrySet();
+    }
+
+    @Override
+    public void close() {
+    }
+  }
+
+  /** Runs one job per worker (2) on {@code cluster}; returns examples/s over both, from their timing windows. */
+  static double trainTwo(TfCluster cluster, boolean allReduce, Path work, List<WorkerFeed> feeds,
+                         java.util.function.Function<long[], SpindleJob> job) throws Exception {
+    int workers = 2;
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<long[]> windows = new ArrayList<>();
+    List<Future<?>> runs = new ArrayList<>();
+    for (int i = 0; i < workers; i++) {
+      int index = i;
+      long[] w = {0, 0, 0, 0}; // first counted step, its time, last step, its time
+      windows.add(w);
+      runs.add(pool.submit(() -> {
+        TfTrainContext ctx = new TfTrainContext(
+            new TfTrainContext.Identity("bench", "worker", index, 0, index == 0, allReduce), cluster,
+            "grpc://" + cluster.address("worker", index), Map.of(), null,
+            Files.createDirectories(work.resolve("w" + index + "-" + System.nanoTime())), (step, m) -> { },
+            Duration.ofSeconds(60));
+        if (feeds != null) {
+          ctx.attachFeed(feeds.get(index));
+        }
+        job.apply(w).train(ctx);
+        ctx.close();
+        return null;
+      }));
+    }
+    for (Future<?> f : runs) {
+      f.get(10, TimeUnit.MINUTES);
+    }
+    pool.shutdownNow();
+    double examples = 0;
+    long from = Long.MAX_VALUE;
+    long to = Long.MIN_VALUE;
+    for (long[] w : windows) {
+      if (w[0] > 0) {
+        examples += (w[2] - w[0]) * (double) TrainThroughputBench.BATCH;
+        from = Math.min(from, w[1]);
+        to = Math.max(to, w[3]);
+      }
+    }
+    return examples / ((to - from) / 1e9);
+  }
+
+  /**
+   * 2 workers on {@code cluster} trained from the Spark feed of {@code df}: stream mode ({@code filesDir} null, 1
+   * epoch) or files mode (2 epochs, timed in epoch 1). Returns examples/s over both workers.
+   */
+  static double fed(TfCluster cluster, boolean allReduce, Dataset<Row> df, String filesDir, Path work) throws Exception {
+    int workers = 2;
+    RootAllocator root = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
+    List<FeedServer> servers = new ArrayList<>();
+    List<WorkerDirectory.Endpoint> eps = new ArrayList<>();
+    List<WorkerFeed> feeds = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      FeedServer s = FeedServer.start(root.newChildAllocator("s" + w, 0, Long.MAX_VALUE), 0, SECRET,
+          new FeedBuffer(64L << 20), uri -> Files.newInputStream(Path.of(java.net.URI.create(uri))));
+      servers.add(s);
+      eps.add(new WorkerDirectory.Endpoint("w" + w, "localhost", s.port()));
+      feeds.add(new WorkerFeed(s, root.newChildAllocator("r" + w, 0, Long.MAX_VALUE), "label"));
+    }
+    boolean files = filesDir != null;
+    CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> {
+      try {
+        new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(files ? 2 : 1,
+            TrainThroughputBench.BATCH, allReduce, 2, 60_000, filesDir)).feed(df);
+      } catch (Exception e) {
+        throw new IllegalStateException("feeding failed", e);
+      }
+    });
+    double examplesPerSec = trainTwo(cluster, allReduce, work, feeds, w -> new FedFmJob(w, files));
+    feeding.get(1, TimeUnit.MINUTES);
+    for (FeedServer s : servers) {
+      s.close();
+    }
+    return examplesPerSec;
+  }
+
+  public static void main(String[] args) throws Exception {
+    long rows = args.length > 0 ? Long.parseLong(args[0]) : 400_000;
+    int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    Credentials creds = new Credentials();
+    AppSecret.of(SECRET).addTo(creds);
+    UserGroupInformation.getCurrentUser().addCredentials(creds);
+    Path work = Files.createTempDirectory("spindle-fedbench");
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("fed-train-bench")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    Dataset<Row> df = FeedColumns.inStableOrder(FeedColumns.prepare(fmFrame(spark, rows), "label")).cache();
+    df.count();
+    // TF servers cannot be stopped: one set per mode, reused by every run.
+    int p = TrainThroughputBench.freePort();
+    TfCluster ps = new TfCluster(Map.of("ps", List.of("localhost:" + p),
+        "worker", List.of("localhost:" + TrainThroughputBench.freePort(), "localhost:" + TrainThroughputBench.freePort())));
+    TfCluster ar = new TfCluster(Map.of("worker",
+        List.of("localhost:" + TrainThroughputBench.freePort(), "localhost:" + TrainThroughputBench.freePort())));
+    new Server(ps.serverDef("ps", 0)).start();
+    for (int i = 0; i < 2; i++) {
+      new Server(ps.serverDef("worker", i)).start();
+      new Server(ar.serverDef("worker", i, true)).start();
+    }
+    // In memory: as many steps per worker as the feed gives each worker in one epoch.
+    long steps = rows / TrainThroughputBench.BATCH / 2;
+    String[] modes = {"ps", "allreduce"};
+    Map<String, List<Double>> results = new java.util.LinkedHashMap<>();
+    for (int r = 0; r < reps; r++) {
+      for (String mode : modes) {
+        boolean allReduce = mode.equals("allreduce");
+        TfCluster cluster = allReduce ? ar : ps;
+        // PS mode shares one global step: the two workers together take twice a worker's share.
+        long global = allReduce ? steps : 2 * steps;
+        double mem = trainTwo(cluster, allReduce, work, null, w -> new InMemoryFmJob(global, w));
+        double stream = fed(cluster, allReduce, df, null, work);
+        Path shards = Files.createTempDirectory(work, "shards");
+        double files = fed(cluster, allReduce, df, shards.toUri().toString(), work);
+        results.computeIfAbsent(mode + " in-memory", k -> new ArrayList<>()).add(mem);
+        results.computeIfAbsent(mode + " stream", k -> new ArrayList<>()).add(stream);
+        results.computeIfAbsent(mode + " files epoch 1", k -> new ArrayList<>()).add(files);
+        System.out.printf("rep %d %s: in-memory %.0f ex/s, fed stream %.0f ex/s, fed files (epoch 1) %.0f ex/s%n",
+            r + 1, mode, mem, stream, files);
+      }
+    }
+    for (String mode : modes) {
+      double mem = TrainThroughputBench.median(results.get(mode + " in-memory"));
+      double stream = TrainThroughputBench.median(results.get(mode + " stream"));
+      double files = TrainThroughputBench.median(results.get(mode + " files epoch 1"));
+      System.out.printf("median %s: in-memory %.0f, stream %.0f (fed / in-memory %.2f), files epoch 1 %.0f (%.2f)"
+          + " examples/s; runs %s%n", mode, mem, stream, stream / mem, files, files / mem, results);
+    }
+    spark.stop();
+    System.exit(0); // TF servers keep the JVM alive
+  }
+}
