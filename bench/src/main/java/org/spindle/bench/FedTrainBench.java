@@ -48,7 +48,7 @@ import org.tensorflow.framework.optimizers.Adam;
 
 /**
  * Is training input-bound? The FM of TrainThroughputBench (batch 1024, 8 fields hashed into 10k ids, 16
- * factors, Adam) trained by 2 workers in PS mode (1 ps) and in allreduce mode, three ways in one run: from
+ * factors, Adam), then an MLP on 64 dense features (one hidden layer of 128), each trained by 2 workers in PS mode (1 ps) and in allreduce mode, three ways in one run: from
  * in-memory tensors (the baseline: 32 synthetic batches built before training and fed round and round), from
  * the Spark feed in stream mode (local Spark with 2 cores' tasks, Arrow Flight to each worker's endpoint,
  * batches to tensors), and from the feed in files mode after the first epoch (the workers read the Arrow IPC
@@ -78,23 +78,104 @@ public final class FedTrainBench {
     return base.select(array(ids.toArray(new Column[0])).as("ids"), label.as("label"));
   }
 
-  /** One worker's fed FM: trains until the feed ends, timing its input calls into {@code window}. */
-  static final class FedFmJob extends SpindleJob {
+  /**
+   * What is trained: the model, its inputs (feed column = model input), resident batches for the in-memory
+   * baseline, and the same structure made by Spark for the feed.
+   */
+  record Workload(String name, Trainer.ModelFn model, List<String> inputs,
+                  java.util.function.Function<java.util.Random, Map<String, org.tensorflow.Tensor>> batch,
+                  java.util.function.BiFunction<SparkSession, Long, Dataset<Row>> frame) {
+    Map<String, String> columns() {
+      Map<String, String> m = new java.util.LinkedHashMap<>();
+      inputs.forEach(i -> m.put(i, i));
+      return m;
+    }
+  }
+
+  static Workload fm() {
+    return new Workload("FM", (tf, ctx) -> new FmModel(TrainThroughputBench.VOCAB, TrainThroughputBench.FIELDS,
+        TrainThroughputBench.FACTORS).build(tf, ctx), List.of("ids", "label"),
+        rnd -> FmModel.syntheticBatch(rnd, TrainThroughputBench.BATCH, TrainThroughputBench.VOCAB,
+            TrainThroughputBench.FIELDS),
+        FedTrainBench::fmFrame);
+  }
+
+  static final int DENSE = 64;
+  static final int HIDDEN = 128;
+
+  /** An MLP on 64 dense float features: one hidden layer of 128 ReLUs, squared loss; variables on the ps. */
+  static Trainer.Model mlp(org.tensorflow.op.Ops tf, TrainContext ctx) {
+    org.tensorflow.op.Ops vars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
+    var w1 = vars.withName("mlp_w1").variable(vars.math.mul(vars.random.statelessRandomNormal(
+        vars.constant(new long[] {DENSE, HIDDEN}), vars.constant(new long[] {3, 5})), vars.constant(0.1f)));
+    var b1 = vars.withName("mlp_b1").variable(vars.zeros(vars.constant(new long[] {HIDDEN}),
+        org.tensorflow.types.TFloat32.class));
+    var w2 = vars.withName("mlp_w2").variable(vars.math.mul(vars.random.statelessRandomNormal(
+        vars.constant(new long[] {HIDDEN, 1}), vars.constant(new long[] {7, 9})), vars.constant(0.1f)));
+    var b2 = vars.withName("mlp_b2").variable(vars.constant(0f));
+    var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
+        org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, DENSE)));
+    var label = tf.withName("label").placeholder(org.tensorflow.types.TFloat32.class,
+        org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1)));
+    var hidden = tf.nn.relu(tf.math.add(tf.linalg.matMul(x, w1), b1));
+    var prediction = tf.reshape(tf.math.add(tf.linalg.matMul(hidden, w2), b2), tf.constant(new long[] {-1}));
+    var loss = tf.math.mean(tf.math.square(tf.math.sub(prediction, label)), tf.constant(0));
+    return new Trainer.Model(Map.of("x", x, "label", label), loss);
+  }
+
+  /** label = a weighted sum of the first 8 features + noise. */
+  static Map<String, org.tensorflow.Tensor> mlpBatch(java.util.Random rnd) {
+    float[][] x = new float[TrainThroughputBench.BATCH][DENSE];
+    float[] y = new float[TrainThroughputBench.BATCH];
+    for (int i = 0; i < x.length; i++) {
+      for (int j = 0; j < DENSE; j++) {
+        x[i][j] = rnd.nextFloat();
+      }
+      for (int j = 0; j < 8; j++) {
+        y[i] += x[i][j] * (j + 1) / 8f;
+      }
+      y[i] += (float) (0.1 * rnd.nextGaussian());
+    }
+    return Map.of("x", org.tensorflow.types.TFloat32.tensorOf(org.tensorflow.ndarray.StdArrays.ndCopyOf(x)),
+        "label", org.tensorflow.types.TFloat32.vectorOf(y));
+  }
+
+  static Dataset<Row> mlpFrame(SparkSession spark, long rows) {
+    List<Column> xs = new ArrayList<>();
+    Column y = randn(99).multiply(0.1);
+    for (int j = 0; j < DENSE; j++) {
+      Column c = rand(100 + j);
+      xs.add(c.cast("float"));
+      if (j < 8) {
+        y = y.plus(c.multiply((j + 1) / 8.0));
+      }
+    }
+    return spark.range(0, rows, 1, 4).select(array(xs.toArray(new Column[0])).as("x"), y.cast("float").as("label"));
+  }
+
+  static Workload mlp() {
+    return new Workload("MLP", FedTrainBench::mlp, List.of("x", "label"), FedTrainBench::mlpBatch,
+        FedTrainBench::mlpFrame);
+  }
+
+  /** One worker's fed model: trains until the feed ends, timing its input calls into {@code window}. */
+  static final class FedJob extends SpindleJob {
+    final Workload workload;
     final long[] window;
     final boolean fromEpochOne;
 
-    FedFmJob(long[] window, boolean fromEpochOne) {
+    FedJob(Workload workload, long[] window, boolean fromEpochOne) {
+      this.workload = workload;
       this.window = window;
       this.fromEpochOne = fromEpochOne;
     }
 
     @Override
     public void train(TrainContext ctx) throws Exception {
-      FmModel fm = new FmModel(TrainThroughputBench.VOCAB, TrainThroughputBench.FIELDS, TrainThroughputBench.FACTORS);
       InputFeed feed = ctx.inputFeed();
-      Trainer.InputFn fed = Trainer.fromFeed(feed, Map.of("ids", "ids", "label", "label"));
+      Trainer.InputFn fed = Trainer.fromFeed(feed, workload.columns());
       long[] local = {0};
-      Trainer.builder().model(fm::build).optimizer(g -> new Adam(g, 0.01f))
+      Trainer.builder().model(workload.model()).optimizer(g -> new Adam(g, 0.01f))
           .input(step -> {
             long n = ++local[0];
             long now = System.nanoTime();
@@ -114,30 +195,30 @@ public final class FedTrainBench {
   }
 
   /**
-   * One worker's FM from in-memory tensors: 32 batches built before training and fed round and round (the
+   * One worker's model from in-memory tensors: 32 batches built before training and fed round and round (the
    * trainer is told they stay open), for {@code steps} global steps, timed from its 20th step.
    */
-  static final class InMemoryFmJob extends SpindleJob {
+  static final class InMemoryJob extends SpindleJob {
+    final Workload workload;
     final long steps;
     final long[] window;
 
-    InMemoryFmJob(long steps, long[] window) {
+    InMemoryJob(Workload workload, long steps, long[] window) {
+      this.workload = workload;
       this.steps = steps;
       this.window = window;
     }
 
     @Override
     public void train(TrainContext ctx) throws Exception {
-      FmModel fm = new FmModel(TrainThroughputBench.VOCAB, TrainThroughputBench.FIELDS, TrainThroughputBench.FACTORS);
       java.util.Random rnd = new java.util.Random(ctx.index());
       List<Map<String, org.tensorflow.Tensor>> resident = new ArrayList<>();
       for (int b = 0; b < 32; b++) {
-        resident.add(FmModel.syntheticBatch(rnd, TrainThroughputBench.BATCH, TrainThroughputBench.VOCAB,
-            TrainThroughputBench.FIELDS));
+        resident.add(workload.batch().apply(rnd));
       }
       long[] local = {0};
       try {
-        Trainer.builder().model(fm::build).optimizer(g -> new Adam(g, 0.01f))
+        Trainer.builder().model(workload.model()).optimizer(g -> new Adam(g, 0.01f))
             .input(step -> {
               long n = ++local[0];
               long now = System.nanoTime();
@@ -223,7 +304,8 @@ public final class FedTrainBench {
    * 2 workers on {@code cluster} trained from the Spark feed of {@code df}: stream mode ({@code filesDir} null, 1
    * epoch) or files mode (2 epochs, timed in epoch 1). Returns examples/s over both workers.
    */
-  static double fed(TfCluster cluster, boolean allReduce, Dataset<Row> df, String filesDir, Path work) throws Exception {
+  static double fed(Workload workload, TfCluster cluster, boolean allReduce, Dataset<Row> df, String filesDir,
+                    Path work) throws Exception {
     int workers = 2;
     RootAllocator root = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
     List<FeedServer> servers = new ArrayList<>();
@@ -245,7 +327,7 @@ public final class FedTrainBench {
         throw new IllegalStateException("feeding failed", e);
       }
     });
-    double examplesPerSec = trainTwo(cluster, allReduce, work, feeds, w -> new FedFmJob(w, files));
+    double examplesPerSec = trainTwo(cluster, allReduce, work, feeds, w -> new FedJob(workload, w, files));
     feeding.get(1, TimeUnit.MINUTES);
     for (FeedServer s : servers) {
       s.close();
@@ -262,8 +344,6 @@ public final class FedTrainBench {
     Path work = Files.createTempDirectory("spindle-fedbench");
     SparkSession spark = SparkSession.builder().master("local[2]").appName("fed-train-bench")
         .config("spark.ui.enabled", "false").getOrCreate();
-    Dataset<Row> df = FeedColumns.inStableOrder(FeedColumns.prepare(fmFrame(spark, rows), "label")).cache();
-    df.count();
     // TF servers cannot be stopped: one set per mode, reused by every run.
     int p = TrainThroughputBench.freePort();
     TfCluster ps = new TfCluster(Map.of("ps", List.of("localhost:" + p),
@@ -278,30 +358,36 @@ public final class FedTrainBench {
     // In memory: as many steps per worker as the feed gives each worker in one epoch.
     long steps = rows / TrainThroughputBench.BATCH / 2;
     String[] modes = {"ps", "allreduce"};
-    Map<String, List<Double>> results = new java.util.LinkedHashMap<>();
-    for (int r = 0; r < reps; r++) {
-      for (String mode : modes) {
-        boolean allReduce = mode.equals("allreduce");
-        TfCluster cluster = allReduce ? ar : ps;
-        // PS mode shares one global step: the two workers together take twice a worker's share.
-        long global = allReduce ? steps : 2 * steps;
-        double mem = trainTwo(cluster, allReduce, work, null, w -> new InMemoryFmJob(global, w));
-        double stream = fed(cluster, allReduce, df, null, work);
-        Path shards = Files.createTempDirectory(work, "shards");
-        double files = fed(cluster, allReduce, df, shards.toUri().toString(), work);
-        results.computeIfAbsent(mode + " in-memory", k -> new ArrayList<>()).add(mem);
-        results.computeIfAbsent(mode + " stream", k -> new ArrayList<>()).add(stream);
-        results.computeIfAbsent(mode + " files epoch 1", k -> new ArrayList<>()).add(files);
-        System.out.printf("rep %d %s: in-memory %.0f ex/s, fed stream %.0f ex/s, fed files (epoch 1) %.0f ex/s%n",
-            r + 1, mode, mem, stream, files);
+    for (Workload workload : List.of(fm(), mlp())) {
+      Dataset<Row> df = FeedColumns.inStableOrder(FeedColumns.prepare(workload.frame().apply(spark, rows), "label"))
+          .cache();
+      df.count();
+      Map<String, List<Double>> results = new java.util.LinkedHashMap<>();
+      for (int r = 0; r < reps; r++) {
+        for (String mode : modes) {
+          boolean allReduce = mode.equals("allreduce");
+          TfCluster cluster = allReduce ? ar : ps;
+          // PS mode shares one global step: the two workers together take twice a worker's share.
+          long global = allReduce ? steps : 2 * steps;
+          double mem = trainTwo(cluster, allReduce, work, null, w -> new InMemoryJob(workload, global, w));
+          double stream = fed(workload, cluster, allReduce, df, null, work);
+          Path shards = Files.createTempDirectory(work, "shards");
+          double files = fed(workload, cluster, allReduce, df, shards.toUri().toString(), work);
+          results.computeIfAbsent(mode + " in-memory", k -> new ArrayList<>()).add(mem);
+          results.computeIfAbsent(mode + " stream", k -> new ArrayList<>()).add(stream);
+          results.computeIfAbsent(mode + " files epoch 1", k -> new ArrayList<>()).add(files);
+          System.out.printf("rep %d %s %s: in-memory %.0f ex/s, fed stream %.0f ex/s, fed files (epoch 1) %.0f ex/s%n",
+              r + 1, workload.name(), mode, mem, stream, files);
+        }
       }
-    }
-    for (String mode : modes) {
-      double mem = TrainThroughputBench.median(results.get(mode + " in-memory"));
-      double stream = TrainThroughputBench.median(results.get(mode + " stream"));
-      double files = TrainThroughputBench.median(results.get(mode + " files epoch 1"));
-      System.out.printf("median %s: in-memory %.0f, stream %.0f (fed / in-memory %.2f), files epoch 1 %.0f (%.2f)"
-          + " examples/s; runs %s%n", mode, mem, stream, stream / mem, files, files / mem, results);
+      for (String mode : modes) {
+        double mem = TrainThroughputBench.median(results.get(mode + " in-memory"));
+        double stream = TrainThroughputBench.median(results.get(mode + " stream"));
+        double files = TrainThroughputBench.median(results.get(mode + " files epoch 1"));
+        System.out.printf(java.util.Locale.ROOT, "median %s %s: in-memory %.0f, stream %.0f (fed / in-memory %.2f), files"
+            + " epoch 1 %.0f (%.2f) examples/s%n", workload.name(), mode, mem, stream, stream / mem, files, files / mem);
+      }
+      df.unpersist();
     }
     spark.stop();
     System.exit(0); // TF servers keep the JVM alive

@@ -96,17 +96,19 @@ public final class FeedBench {
     }
     double mb = rows * (double) ROW_BYTES / 1e6;
     List<Double> flight = new ArrayList<>();
+    List<Double> flightRows = new ArrayList<>();
     List<Double> perRow = new ArrayList<>();
     List<Double> tcp = new ArrayList<>();
     List<Double> filesLater = new ArrayList<>();
     for (int r = 0; r < reps; r++) {
       filesLater.add(filesModeRowsPerSecond(df, rows)[1]);
-      flight.add(feederRowsPerSecond(df, rows));
+      flight.add(feederRowsPerSecond(df, rows, true));
+      flightRows.add(feederRowsPerSecond(df, rows, false));
       perRow.add(grpcRowsPerSecond(df, rows));
       tcp.add(loopbackRowsPerSecond(rows));
-      System.out.printf("rep %d: flight %.0f rows/s, row-at-a-time gRPC %.0f rows/s, loopback TCP %.0f rows/s,"
-          + " files mode epoch 1 (IPC shards read by the workers) %.0f rows/s%n",
-          r + 1, flight.get(r), perRow.get(r), tcp.get(r), filesLater.get(r));
+      System.out.printf("rep %d: flight columnar %.0f rows/s, flight row path %.0f rows/s, row-at-a-time gRPC %.0f"
+          + " rows/s, loopback TCP %.0f rows/s, files mode epoch 1 (IPC shards read by the workers) %.0f rows/s%n",
+          r + 1, flight.get(r), flightRows.get(r), perRow.get(r), tcp.get(r), filesLater.get(r));
     }
     double f = TrainThroughputBench.median(flight);
     double g = TrainThroughputBench.median(perRow);
@@ -115,6 +117,9 @@ public final class FeedBench {
         ROW_BYTES, f, f * ROW_BYTES / 1e6, g, g * ROW_BYTES / 1e6, t, t * ROW_BYTES / 1e6);
     System.out.printf("flight / per-row gRPC = %.1fx; flight / loopback = %.0f%%; data %.0f MB per run%n",
         f / g, 100 * f / t, mb);
+    double fr = TrainThroughputBench.median(flightRows);
+    System.out.printf("flight row path %.0f rows/s (%.0f MB/s) = %.0f%% of loopback; columnar / row path = %.2fx%n",
+        fr, fr * ROW_BYTES / 1e6, 100 * fr / t, f / fr);
     double fl = TrainThroughputBench.median(filesLater);
     System.out.printf("files mode, later epochs: %.0f rows/s (%.0f MB/s) = %.0f%% of loopback, %.1fx stream mode%n",
         fl, fl * ROW_BYTES / 1e6, 100 * fl / t, fl / f);
@@ -123,9 +128,14 @@ public final class FeedBench {
     System.exit(0);
   }
 
-  /** (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
-  static double feederRowsPerSecond(Dataset<Row> df, long rows) throws Exception {
-    return feed(df, rows, null, java.util.Optional.empty())[0];
+  /**
+   * (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. With
+   * {@code columnar} the cached DataFrame is fed from Spark's ColumnarBatches (the feed's columnar path);
+   * without, Spark's vectorized cache reader is off for this plan, so the same cache is fed row by row.
+   */
+  static double feederRowsPerSecond(Dataset<Row> df, long rows, boolean columnar) throws Exception {
+    df.sparkSession().conf().set("spark.sql.inMemoryColumnarStorage.enableVectorizedReader", Boolean.toString(columnar));
+    return feed(df.toDF(), rows, null, java.util.Optional.empty())[0]; // a new Dataset: planned with that setting
   }
 
   /**

@@ -43,8 +43,9 @@ public final class DataFrameFeeder {
   }
 
   /** Totals over the whole feed. */
+  /** {@code columnar}: the batches came from Spark's ColumnarBatches (ColumnarSource), not from rows. */
   public record Report(long rows, long batches, long resumedBatches, long refedPartitions, long peakExecutorHeap,
-                       long maxBatchesPerWorker) {}
+                       long maxBatchesPerWorker, boolean columnar) {}
 
   private final WorkerDirectory workers;
   private final String secret;
@@ -64,6 +65,8 @@ public final class DataFrameFeeder {
     return new Progress(currentEpoch, now - fedAtEpochStart, partitionsTotal);
   }
   private JavaRDD<InternalRow> rdd;
+  /** Spark's own ColumnarBatches of the DataFrame, when it holds it as columns; null: the row path. */
+  private JavaRDD<org.apache.spark.sql.vectorized.ColumnarBatch> columnar;
   private StructType schema;
   private List<List<Integer>> shares;
   private long maxBatches = -1;
@@ -95,6 +98,12 @@ public final class DataFrameFeeder {
   public Report feed(Dataset<Row> prepared) throws IOException, TimeoutException, InterruptedException {
     schema = prepared.schema();
     rdd = prepared.queryExecution().toRdd().toJavaRDD();
+    if (!settings.filesMode()) {
+      ColumnarSource source = ColumnarSource.of(prepared);
+      columnar = source.batches().orElse(null);
+      LOG.info("feeding {}: {}", columnar != null ? "Spark's ColumnarBatches, copied column by column into Arrow"
+          : "row by row (Spark's ArrowWriter)", source.why());
+    }
     fed = prepared.sparkSession().sparkContext().longAccumulator("spindle.feed.partitions");
     int n = workers.size();
     int partitions = rdd.getNumPartitions();
@@ -168,7 +177,7 @@ public final class DataFrameFeeder {
   }
 
   public Report report() {
-    return new Report(rows, batches, resumed, refed, peakHeap, maxBatches);
+    return new Report(rows, batches, resumed, refed, peakHeap, maxBatches, columnar != null);
   }
 
   /** Allreduce: every worker trains on as many batches as the smallest share has. */
@@ -214,8 +223,11 @@ public final class DataFrameFeeder {
         });
       }
       try {
-        List<FeedStats> stats = rdd.mapPartitionsWithIndex(
-            new PartitionFeeder(e, schema, settings.batchRows(), todo, workers, fed), false).collect();
+        List<FeedStats> stats = columnar != null
+            ? columnar.mapPartitionsWithIndex(new PartitionFeeder<>(new ColumnarArrowCopy(), e, schema,
+                settings.batchRows(), todo, workers, fed), false).collect()
+            : rdd.mapPartitionsWithIndex(new PartitionFeeder<>(new PartitionFeeder.RowFiller(), e, schema,
+                settings.batchRows(), todo, workers, fed), false).collect();
         for (FeedStats s : stats) {
           rows += s.rows();
           batches += s.batches();

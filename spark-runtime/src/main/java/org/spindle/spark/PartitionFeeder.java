@@ -20,12 +20,48 @@ import org.spindle.feeder.FeedClient;
 import org.spindle.feeder.FeedException;
 
 /**
- * Runs inside a Spark task: converts its partition's rows to Arrow columns with Spark's own
- * ArrowWriter (InternalRow straight into vectors) and puts them, batch by batch, to the worker that
- * owns the partition (partition mod workers). Blocks while the worker's buffer is full.
+ * Runs inside a Spark task: fills Arrow batches from its partition with a {@link Filler} (rows with Spark's
+ * own ArrowWriter, or Spark's ColumnarBatches copied column by column) and puts them, batch by batch, to the
+ * worker that owns the partition (partition mod workers). Blocks while the worker's buffer is full.
  */
-final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>, Iterator<FeedStats>> {
+final class PartitionFeeder<T> implements Function2<Integer, Iterator<T>, Iterator<FeedStats>> {
   private static final long serialVersionUID = 1L;
+
+  /** Turns a partition's elements into Arrow batches of {@code batchRows} rows, calling {@code send} after each. */
+  interface Filler<T> extends java.io.Serializable {
+    /** Returns the rows written. */
+    long fill(Iterator<T> in, VectorSchemaRoot root, int batchRows, Runnable send);
+  }
+
+  /** The row path: InternalRows straight into the vectors with Spark's ArrowWriter. */
+  static final class RowFiller implements Filler<InternalRow> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long fill(Iterator<InternalRow> rows, VectorSchemaRoot root, int batchRows, Runnable send) {
+      ArrowWriter writer = ArrowWriter.create(root);
+      long count = 0;
+      int inBatch = 0;
+      while (rows.hasNext()) {
+        writer.write(rows.next());
+        count++;
+        if (++inBatch == batchRows) {
+          writer.finish();
+          send.run();
+          writer.reset();
+          inBatch = 0;
+        }
+      }
+      if (inBatch > 0) {
+        writer.finish();
+        send.run();
+        writer.reset();
+      }
+      return count;
+    }
+  }
+
+  private final Filler<T> filler;
 
   private final int epoch;
   private final StructType schema;
@@ -34,8 +70,9 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
   private final WorkerDirectory workers;
   private final org.apache.spark.util.LongAccumulator fed;
 
-  PartitionFeeder(int epoch, StructType schema, int batchRows, Set<Integer> only, WorkerDirectory workers,
-                  org.apache.spark.util.LongAccumulator fed) {
+  PartitionFeeder(Filler<T> filler, int epoch, StructType schema, int batchRows, Set<Integer> only,
+                  WorkerDirectory workers, org.apache.spark.util.LongAccumulator fed) {
+    this.filler = filler;
     this.epoch = epoch;
     this.schema = schema;
     this.batchRows = batchRows;
@@ -49,7 +86,7 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
   }
 
   @Override
-  public Iterator<FeedStats> call(Integer partition, Iterator<InternalRow> rows)
+  public Iterator<FeedStats> call(Integer partition, Iterator<T> rows)
       throws IOException, TimeoutException, InterruptedException {
     if (!only.contains(partition)) {
       return Collections.emptyIterator();
@@ -65,33 +102,19 @@ final class PartitionFeeder implements Function2<Integer, Iterator<InternalRow>,
       if (put.alreadyComplete()) {
         return List.of(new FeedStats(epoch, partition, to.task(), 0, 0, 0, true, peak)).iterator();
       }
-      ArrowWriter writer = ArrowWriter.create(root);
-      long count = 0;
-      int inBatch = 0;
-      int batches = 0;
-      while (rows.hasNext()) {
-        writer.write(rows.next());
-        count++;
-        if (++inBatch == batchRows) {
-          writer.finish();
-          put.send();
-          writer.reset();
-          inBatch = 0;
-          batches++;
-          peak = Math.max(peak, memory.getHeapMemoryUsage().getUsed());
-        }
-      }
-      if (inBatch > 0) {
-        writer.finish();
+      int[] batches = {0};
+      long[] peakSeen = {peak};
+      long count = filler.fill(rows, root, batchRows, () -> {
         put.send();
-        writer.reset();
-        batches++;
-      }
+        batches[0]++;
+        peakSeen[0] = Math.max(peakSeen[0], memory.getHeapMemoryUsage().getUsed());
+      });
+      peak = peakSeen[0];
       put.complete();
       if (fed != null) {
         fed.add(1);
       }
-      return List.of(new FeedStats(epoch, partition, to.task(), count, batches, put.resumedBatches(), false,
+      return List.of(new FeedStats(epoch, partition, to.task(), count, batches[0], put.resumedBatches(), false,
           Math.max(peak, memory.getHeapMemoryUsage().getUsed()))).iterator();
     } catch (FeedException | org.apache.arrow.flight.FlightRuntimeException e) {
       throw new FeedException("feeding partition " + partition + " of epoch " + epoch + " to worker " + to

@@ -12,7 +12,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.execution.arrow.ArrowWriter;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.ArrowUtils;
 
@@ -45,21 +44,17 @@ final class ShardWriter implements Function2<Integer, Iterator<InternalRow>, Ite
     try (RootAllocator allocator = new RootAllocator();
          VectorSchemaRoot root = VectorSchemaRoot.create(ArrowUtils.toArrowSchema(schema, "UTC", true, false), allocator)) {
       try (OutputStream out = fs.create(tmp, true); ArrowStreamWriter w = new ArrowStreamWriter(root, null, out)) {
-        ArrowWriter writer = ArrowWriter.create(root);
         w.start();
-        int inBatch = 0;
-        while (rows.hasNext()) {
-          writer.write(rows.next());
-          if (++inBatch == batchRows) {
-            writer.finish();
-            w.writeBatch();
-            writer.reset();
-            inBatch = 0;
-          }
-        }
-        if (inBatch > 0) {
-          writer.finish();
-          w.writeBatch();
+        try {
+          new PartitionFeeder.RowFiller().fill(rows, root, batchRows, () -> {
+            try {
+              w.writeBatch();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+        } catch (java.io.UncheckedIOException e) {
+          throw e.getCause();
         }
         w.end();
       }

@@ -60,6 +60,9 @@ class LocalFeedTest {
     final FeedServer server;
     final Map<Integer, long[]> perEpoch = new ConcurrentHashMap<>();
     final Map<Integer, Long> batchLimit = new ConcurrentHashMap<>();
+    /** Per epoch: the sum of column x (when there is one) and every batch's row count, sorted. */
+    final Map<Integer, double[]> xSum = new ConcurrentHashMap<>();
+    final Map<Integer, List<Long>> batchSizes = new ConcurrentHashMap<>();
     final CompletableFuture<Integer> done = new CompletableFuture<>();
 
     Worker(long bufferBytes, long delayMsPerBatch) throws Exception {
@@ -87,6 +90,18 @@ class LocalFeedTest {
                 for (int i = 0; i < r.rows(); i++) {
                   sum += id.get(i);
                 }
+                if (r.root().getVector("x") instanceof org.apache.arrow.vector.Float4Vector x) {
+                  double xs = 0;
+                  for (int i = 0; i < r.rows(); i++) {
+                    xs += x.get(i);
+                  }
+                  double[] xa = xSum.computeIfAbsent(r.epoch(), e -> new double[1]);
+                  synchronized (xa) {
+                    xa[0] += xs;
+                  }
+                }
+                batchSizes.computeIfAbsent(r.epoch(), e -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                    .add(r.rows());
                 long[] acc = perEpoch.computeIfAbsent(r.epoch(), e -> new long[2]);
                 synchronized (acc) {
                   acc[0] += r.rows();
@@ -141,10 +156,66 @@ class LocalFeedTest {
         assertTrue(w0.perEpoch.get(e)[0] > 0 && w1.perEpoch.get(e)[0] > 0, "both workers get data");
       }
       assertEquals(2 * n, report.rows());
+      assertTrue(!report.columnar(), "an array column (emb) is fed row by row");
       assertTrue(w0.server.buffer().peakBytes() <= limit, "slow worker's buffer peaked at " + w0.server.buffer().peakBytes());
       assertTrue(report.peakExecutorHeap() > 0);
       prepared.unpersist();
     }
+  }
+
+  /** Feeds {@code prepared} for 2 epochs in batches of 768 to two workers; returns them with the report. */
+  private static Object[] feedTwoEpochs(Dataset<Row> prepared) throws Exception {
+    Worker w0 = new Worker(1 << 20, 0);
+    Worker w1 = new Worker(1 << 20, 0);
+    DataFrameFeeder.Report report = new DataFrameFeeder(WorkerDirectory.fixed(List.of(w0.endpoint("w0"),
+        w1.endpoint("w1"))), SECRET, new DataFrameFeeder.Settings(2, 768, false, 3, 30_000)).feed(prepared);
+    assertEquals(2, w0.done.get(120, TimeUnit.SECONDS));
+    assertEquals(2, w1.done.get(120, TimeUnit.SECONDS));
+    w0.close();
+    w1.close();
+    return new Object[] {report, w0, w1};
+  }
+
+  /**
+   * A persisted DataFrame of numbers is fed from Spark's own ColumnarBatches (the columnar cache), copied
+   * column by column; the same DataFrame not persisted takes the row path. Both deliver every row once per
+   * epoch with the same values and the same batch boundaries (768 rows, which straddle the cache's batches).
+   */
+  @Test
+  void aPersistedDataFrameOfNumbersIsFedFromSparksColumnarBatchesLikeTheRowPath() throws Exception {
+    long n = 120_500;
+    Dataset<Row> df = spark.range(0, n, 1, 6).toDF("id")
+        .withColumn("x", col("id").cast("float").multiply(0.5f))
+        .withColumn("w", col("id").cast("double").multiply(0.25))
+        .withColumn("label", col("id").mod(2).cast("float"));
+    Dataset<Row> persisted = FeedColumns.prepare(df, "label").persist();
+    persisted.count();
+    Object[] columnar = feedTwoEpochs(persisted);
+    // Another plan (Spark would read the same plan from the cache): computed, so fed row by row.
+    Object[] rows = feedTwoEpochs(FeedColumns.prepare(df.where(col("id").geq(0)), "label"));
+    assertTrue(((DataFrameFeeder.Report) columnar[0]).columnar(), "the persisted DataFrame is fed from its columns");
+    assertTrue(!((DataFrameFeeder.Report) rows[0]).columnar(), "a plan that computes rows takes the row path");
+    double expectedX = 0.5 * (n * (n - 1) / 2.0);
+    for (Object[] run : List.of(columnar, rows)) {
+      Worker w0 = (Worker) run[1];
+      Worker w1 = (Worker) run[2];
+      for (int e = 0; e < 2; e++) {
+        assertEquals(n, w0.perEpoch.get(e)[0] + w1.perEpoch.get(e)[0], "epoch " + e + " rows");
+        assertEquals(n * (n - 1) / 2, w0.perEpoch.get(e)[1] + w1.perEpoch.get(e)[1], "epoch " + e + " ids");
+        assertEquals(expectedX, w0.xSum.get(e)[0] + w1.xSum.get(e)[0], expectedX * 1e-9, "epoch " + e + " x");
+      }
+    }
+    for (int e = 0; e < 2; e++) {
+      List<Long> c = new ArrayList<>(((Worker) columnar[1]).batchSizes.get(e));
+      c.addAll(((Worker) columnar[2]).batchSizes.get(e));
+      List<Long> r = new ArrayList<>(((Worker) rows[1]).batchSizes.get(e));
+      r.addAll(((Worker) rows[2]).batchSizes.get(e));
+      c.sort(null);
+      r.sort(null);
+      assertEquals(r, c, "epoch " + e + ": the same batches, row path and columnar path");
+    }
+    assertEquals(((DataFrameFeeder.Report) rows[0]).batches(), ((DataFrameFeeder.Report) columnar[0]).batches());
+    persisted.unpersist();
   }
 
   @Test
