@@ -4,7 +4,7 @@
 #   bench/run.sh train [steps] [reps]     FM examples/s: one process vs PS vs allreduce
 #   bench/run.sh feed [rows] [reps]       Spark -> TF feeding rows/s, and Arrow batch -> tensor
 #   bench/run.sh feed [rows] [reps] tls   the Flight feed without and with encryption (TLS)
-#   bench/run.sh fedtrain [rows] [reps]   FM trained from the Spark feed (stream, files) vs from memory, PS and allreduce
+#   bench/run.sh fedtrain [rows] [reps] [FM,MLP]  FM and MLP trained from the Spark feed (stream, files) vs from memory
 #   bench/run.sh firststep [reps]        submit -> first TF step, kill -9 -> step advancing (embedded YARN cluster)
 #   bench/run.sh natives [jvms] [reps]    TF task start-up: shared JavaCPP home cache vs natives in the archive
 set -euo pipefail

@@ -54,10 +54,12 @@ import org.tensorflow.framework.optimizers.Adam;
  * batches to tensors), and from the feed in files mode after the first epoch (the workers read the Arrow IPC
  * shards epoch 0 wrote). The DataFrame holds the same synthetic structure, made by Spark. Examples/s over
  * both workers, from each worker's 20th step (files mode: its first step of epoch 1) to its last.
- * Usage: FedTrainBench [rows] [repetitions]
+ * Usage: FedTrainBench [rows] [repetitions] [FM,MLP]
  */
 public final class FedTrainBench {
   private static final String SECRET = "bench-secret";
+  /** Whether the last stream-mode feed came from Spark's ColumnarBatches (the feed's columnar path). */
+  static volatile boolean lastStreamColumnar;
 
   private FedTrainBench() {}
 
@@ -103,7 +105,11 @@ public final class FedTrainBench {
   static final int DENSE = 64;
   static final int HIDDEN = 128;
 
-  /** An MLP on 64 dense float features: one hidden layer of 128 ReLUs, squared loss; variables on the ps. */
+  /**
+   * An MLP on 64 dense float features, fed as 64 float columns f0..f63 (so a persisted DataFrame of them takes
+   * the feed's columnar path) and stacked into [batch, 64] in the graph: one hidden layer of 128 ReLUs, squared
+   * loss; variables on the ps.
+   */
   static Trainer.Model mlp(org.tensorflow.op.Ops tf, TrainContext ctx) {
     org.tensorflow.op.Ops vars = ctx.numPs() > 0 ? tf.withDevice(ctx.variableDevice(0)) : tf;
     var w1 = vars.withName("mlp_w1").variable(vars.math.mul(vars.random.statelessRandomNormal(
@@ -113,49 +119,67 @@ public final class FedTrainBench {
     var w2 = vars.withName("mlp_w2").variable(vars.math.mul(vars.random.statelessRandomNormal(
         vars.constant(new long[] {HIDDEN, 1}), vars.constant(new long[] {7, 9})), vars.constant(0.1f)));
     var b2 = vars.withName("mlp_b2").variable(vars.constant(0f));
-    var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
-        org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, DENSE)));
+    Map<String, org.tensorflow.op.core.Placeholder<?>> inputs = new java.util.LinkedHashMap<>();
+    List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> features = new ArrayList<>();
+    for (int j = 0; j < DENSE; j++) {
+      var f = tf.withName("f" + j).placeholder(org.tensorflow.types.TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1)));
+      inputs.put("f" + j, f);
+      features.add(f);
+    }
+    var x = tf.stack(features, org.tensorflow.op.core.Stack.axis(1L));
     var label = tf.withName("label").placeholder(org.tensorflow.types.TFloat32.class,
         org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1)));
+    inputs.put("label", label);
     var hidden = tf.nn.relu(tf.math.add(tf.linalg.matMul(x, w1), b1));
     var prediction = tf.reshape(tf.math.add(tf.linalg.matMul(hidden, w2), b2), tf.constant(new long[] {-1}));
     var loss = tf.math.mean(tf.math.square(tf.math.sub(prediction, label)), tf.constant(0));
-    return new Trainer.Model(Map.of("x", x, "label", label), loss);
+    return new Trainer.Model(inputs, loss);
   }
 
   /** label = a weighted sum of the first 8 features + noise. */
   static Map<String, org.tensorflow.Tensor> mlpBatch(java.util.Random rnd) {
-    float[][] x = new float[TrainThroughputBench.BATCH][DENSE];
-    float[] y = new float[TrainThroughputBench.BATCH];
-    for (int i = 0; i < x.length; i++) {
+    int n = TrainThroughputBench.BATCH;
+    float[][] x = new float[DENSE][n];
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
       for (int j = 0; j < DENSE; j++) {
-        x[i][j] = rnd.nextFloat();
-      }
-      for (int j = 0; j < 8; j++) {
-        y[i] += x[i][j] * (j + 1) / 8f;
+        x[j][i] = rnd.nextFloat();
+        if (j < 8) {
+          y[i] += x[j][i] * (j + 1) / 8f;
+        }
       }
       y[i] += (float) (0.1 * rnd.nextGaussian());
     }
-    return Map.of("x", org.tensorflow.types.TFloat32.tensorOf(org.tensorflow.ndarray.StdArrays.ndCopyOf(x)),
-        "label", org.tensorflow.types.TFloat32.vectorOf(y));
+    Map<String, org.tensorflow.Tensor> out = new java.util.LinkedHashMap<>();
+    for (int j = 0; j < DENSE; j++) {
+      out.put("f" + j, org.tensorflow.types.TFloat32.vectorOf(x[j]));
+    }
+    out.put("label", org.tensorflow.types.TFloat32.vectorOf(y));
+    return out;
   }
 
   static Dataset<Row> mlpFrame(SparkSession spark, long rows) {
-    List<Column> xs = new ArrayList<>();
+    List<Column> cols = new ArrayList<>();
     Column y = randn(99).multiply(0.1);
     for (int j = 0; j < DENSE; j++) {
       Column c = rand(100 + j);
-      xs.add(c.cast("float"));
+      cols.add(c.cast("float").as("f" + j));
       if (j < 8) {
         y = y.plus(c.multiply((j + 1) / 8.0));
       }
     }
-    return spark.range(0, rows, 1, 4).select(array(xs.toArray(new Column[0])).as("x"), y.cast("float").as("label"));
+    cols.add(y.cast("float").as("label"));
+    return spark.range(0, rows, 1, 4).select(cols.toArray(new Column[0]));
   }
 
   static Workload mlp() {
-    return new Workload("MLP", FedTrainBench::mlp, List.of("x", "label"), FedTrainBench::mlpBatch,
-        FedTrainBench::mlpFrame);
+    List<String> inputs = new ArrayList<>();
+    for (int j = 0; j < DENSE; j++) {
+      inputs.add("f" + j);
+    }
+    inputs.add("label");
+    return new Workload("MLP", FedTrainBench::mlp, inputs, FedTrainBench::mlpBatch, FedTrainBench::mlpFrame);
   }
 
   /** One worker's fed model: trains until the feed ends, timing its input calls into {@code window}. */
@@ -319,16 +343,18 @@ public final class FedTrainBench {
       feeds.add(new WorkerFeed(s, root.newChildAllocator("r" + w, 0, Long.MAX_VALUE), "label"));
     }
     boolean files = filesDir != null;
-    CompletableFuture<Void> feeding = CompletableFuture.runAsync(() -> {
+    CompletableFuture<DataFrameFeeder.Report> feeding = CompletableFuture.supplyAsync(() -> {
       try {
-        new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(files ? 2 : 1,
+        return new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, new DataFrameFeeder.Settings(files ? 2 : 1,
             TrainThroughputBench.BATCH, allReduce, 2, 60_000, filesDir)).feed(df);
       } catch (Exception e) {
         throw new IllegalStateException("feeding failed", e);
       }
     });
     double examplesPerSec = trainTwo(cluster, allReduce, work, feeds, w -> new FedJob(workload, w, files));
-    feeding.get(1, TimeUnit.MINUTES);
+    if (!files && feeding.get(1, TimeUnit.MINUTES).columnar()) {
+      lastStreamColumnar = true;
+    }
     for (FeedServer s : servers) {
       s.close();
     }
@@ -348,17 +374,24 @@ public final class FedTrainBench {
     int p = TrainThroughputBench.freePort();
     TfCluster ps = new TfCluster(Map.of("ps", List.of("localhost:" + p),
         "worker", List.of("localhost:" + TrainThroughputBench.freePort(), "localhost:" + TrainThroughputBench.freePort())));
-    TfCluster ar = new TfCluster(Map.of("worker",
-        List.of("localhost:" + TrainThroughputBench.freePort(), "localhost:" + TrainThroughputBench.freePort())));
     new Server(ps.serverDef("ps", 0)).start();
     for (int i = 0; i < 2; i++) {
       new Server(ps.serverDef("worker", i)).start();
-      new Server(ar.serverDef("worker", i, true)).start();
     }
     // In memory: as many steps per worker as the feed gives each worker in one epoch.
     long steps = rows / TrainThroughputBench.BATCH / 2;
     String[] modes = {"ps", "allreduce"};
+    List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of("FM", "MLP");
     for (Workload workload : List.of(fm(), mlp())) {
+      if (!only.contains(workload.name())) {
+        continue;
+      }
+      // Collective instances live in the servers, keyed by the graph: each model gets allreduce servers of its own.
+      TfCluster ar = new TfCluster(Map.of("worker",
+          List.of("localhost:" + TrainThroughputBench.freePort(), "localhost:" + TrainThroughputBench.freePort())));
+      for (int i = 0; i < 2; i++) {
+        new Server(ar.serverDef("worker", i, true)).start();
+      }
       Dataset<Row> df = FeedColumns.inStableOrder(FeedColumns.prepare(workload.frame().apply(spark, rows), "label"))
           .cache();
       df.count();
@@ -370,14 +403,16 @@ public final class FedTrainBench {
           // PS mode shares one global step: the two workers together take twice a worker's share.
           long global = allReduce ? steps : 2 * steps;
           double mem = trainTwo(cluster, allReduce, work, null, w -> new InMemoryJob(workload, global, w));
+          lastStreamColumnar = false;
           double stream = fed(workload, cluster, allReduce, df, null, work);
+          boolean columnar = lastStreamColumnar;
           Path shards = Files.createTempDirectory(work, "shards");
           double files = fed(workload, cluster, allReduce, df, shards.toUri().toString(), work);
           results.computeIfAbsent(mode + " in-memory", k -> new ArrayList<>()).add(mem);
           results.computeIfAbsent(mode + " stream", k -> new ArrayList<>()).add(stream);
           results.computeIfAbsent(mode + " files epoch 1", k -> new ArrayList<>()).add(files);
-          System.out.printf("rep %d %s %s: in-memory %.0f ex/s, fed stream %.0f ex/s, fed files (epoch 1) %.0f ex/s%n",
-              r + 1, workload.name(), mode, mem, stream, files);
+          System.out.printf("rep %d %s %s: in-memory %.0f ex/s, fed stream (%s path) %.0f ex/s, fed files (epoch 1)"
+              + " %.0f ex/s%n", r + 1, workload.name(), mode, mem, columnar ? "columnar" : "row", stream, files);
         }
       }
       for (String mode : modes) {

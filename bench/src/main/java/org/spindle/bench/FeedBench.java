@@ -97,18 +97,21 @@ public final class FeedBench {
     double mb = rows * (double) ROW_BYTES / 1e6;
     List<Double> flight = new ArrayList<>();
     List<Double> flightRows = new ArrayList<>();
+    List<Double> flightUnvectorized = new ArrayList<>();
     List<Double> perRow = new ArrayList<>();
     List<Double> tcp = new ArrayList<>();
     List<Double> filesLater = new ArrayList<>();
     for (int r = 0; r < reps; r++) {
       filesLater.add(filesModeRowsPerSecond(df, rows)[1]);
-      flight.add(feederRowsPerSecond(df, rows, true));
-      flightRows.add(feederRowsPerSecond(df, rows, false));
+      flight.add(feederRowsPerSecond(df, rows, FeedPath.COLUMNAR));
+      flightRows.add(feederRowsPerSecond(df, rows, FeedPath.ROWS));
+      flightUnvectorized.add(feederRowsPerSecond(df, rows, FeedPath.ROWS_UNVECTORIZED));
       perRow.add(grpcRowsPerSecond(df, rows));
       tcp.add(loopbackRowsPerSecond(rows));
-      System.out.printf("rep %d: flight columnar %.0f rows/s, flight row path %.0f rows/s, row-at-a-time gRPC %.0f"
-          + " rows/s, loopback TCP %.0f rows/s, files mode epoch 1 (IPC shards read by the workers) %.0f rows/s%n",
-          r + 1, flight.get(r), flightRows.get(r), perRow.get(r), tcp.get(r), filesLater.get(r));
+      System.out.printf("rep %d: flight columnar %.0f rows/s, flight row path %.0f rows/s, flight row path without"
+          + " the vectorized cache reader %.0f rows/s, row-at-a-time gRPC %.0f rows/s, loopback TCP %.0f rows/s, files"
+          + " mode epoch 1 (IPC shards read by the workers) %.0f rows/s%n",
+          r + 1, flight.get(r), flightRows.get(r), flightUnvectorized.get(r), perRow.get(r), tcp.get(r), filesLater.get(r));
     }
     double f = TrainThroughputBench.median(flight);
     double g = TrainThroughputBench.median(perRow);
@@ -118,8 +121,11 @@ public final class FeedBench {
     System.out.printf("flight / per-row gRPC = %.1fx; flight / loopback = %.0f%%; data %.0f MB per run%n",
         f / g, 100 * f / t, mb);
     double fr = TrainThroughputBench.median(flightRows);
+    double fu = TrainThroughputBench.median(flightUnvectorized);
     System.out.printf("flight row path %.0f rows/s (%.0f MB/s) = %.0f%% of loopback; columnar / row path = %.2fx%n",
         fr, fr * ROW_BYTES / 1e6, 100 * fr / t, f / fr);
+    System.out.printf("flight row path, vectorized cache reader off: %.0f rows/s = %.0f%% of loopback; columnar / it ="
+        + " %.2fx%n", fu, 100 * fu / t, f / fu);
     double fl = TrainThroughputBench.median(filesLater);
     System.out.printf("files mode, later epochs: %.0f rows/s (%.0f MB/s) = %.0f%% of loopback, %.1fx stream mode%n",
         fl, fl * ROW_BYTES / 1e6, 100 * fl / t, fl / f);
@@ -128,14 +134,34 @@ public final class FeedBench {
     System.exit(0);
   }
 
-  /**
-   * (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. With
-   * {@code columnar} the cached DataFrame is fed from Spark's ColumnarBatches (the feed's columnar path);
-   * without, Spark's vectorized cache reader is off for this plan, so the same cache is fed row by row.
-   */
-  static double feederRowsPerSecond(Dataset<Row> df, long rows, boolean columnar) throws Exception {
-    df.sparkSession().conf().set("spark.sql.inMemoryColumnarStorage.enableVectorizedReader", Boolean.toString(columnar));
-    return feed(df.toDF(), rows, null, java.util.Optional.empty())[0]; // a new Dataset: planned with that setting
+  /** How the stream-mode feed gets its Arrow batches from the cached DataFrame. */
+  enum FeedPath {
+    /** The feed's columnar path: Spark's ColumnarBatches from the columnar cache, copied column by column. */
+    COLUMNAR,
+    /** The row path as every job took it before the columnar path: the cache's vectorized batches turned back
+     *  into rows by Spark's ColumnarToRow (a filter that keeps every row on top keeps the plan row-based),
+     *  then written into Arrow by ArrowWriter. */
+    ROWS,
+    /** The row path with Spark's vectorized cache reader off: the cache decoded straight into rows. */
+    ROWS_UNVECTORIZED
+  }
+
+  /** (1) Two in-process workers reading tensors; rows/s from the start of the feed to the last tensor. */
+  static double feederRowsPerSecond(Dataset<Row> df, long rows, FeedPath path) throws Exception {
+    df.sparkSession().conf().set("spark.sql.inMemoryColumnarStorage.enableVectorizedReader",
+        Boolean.toString(path != FeedPath.ROWS_UNVECTORIZED));
+    // A new query (toDF() would keep the plan already made): planned with that setting.
+    Dataset<Row> planned = df.select(java.util.Arrays.stream(df.columns()).map(c -> col(c)).toArray(Column[]::new));
+    if (path == FeedPath.ROWS) {
+      // A filter that keeps every row: Spark leaves a FilterExec over ColumnarToRow (a projection would be folded
+      // into the cache scan), so the plan computes rows.
+      planned = df.where(col("id0").geq(Long.MIN_VALUE));
+    }
+    double[] r = feed(planned, rows, null, java.util.Optional.empty());
+    if ((r[2] == 1) != (path == FeedPath.COLUMNAR)) {
+      throw new IllegalStateException(path + " took the " + (r[2] == 1 ? "columnar" : "row") + " path");
+    }
+    return r[0];
   }
 
   /**
@@ -231,8 +257,8 @@ public final class FeedBench {
       th.start();
     }
     long start = System.nanoTime();
-    new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, tls, new DataFrameFeeder.Settings(epochs, BATCH, false, 2,
-        60_000, filesDir)).feed(df);
+    DataFrameFeeder.Report report = new DataFrameFeeder(WorkerDirectory.fixed(eps), SECRET, tls,
+        new DataFrameFeeder.Settings(epochs, BATCH, false, 2, 60_000, filesDir)).feed(df);
     long got = 0;
     for (CompletableFuture<Long> f : done) {
       got += f.get(10, TimeUnit.MINUTES);
@@ -245,7 +271,7 @@ public final class FeedBench {
       throw new IllegalStateException("fed " + got + " rows, expected " + rows * epochs);
     }
     double later = filesDir == null ? 0 : rows / ((epoch1End.get() - epoch1Begin.get()) / 1e9);
-    return new double[] {rows * epochs / secs, later};
+    return new double[] {rows * epochs / secs, later, report.columnar() ? 1 : 0};
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
