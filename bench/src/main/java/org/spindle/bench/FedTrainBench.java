@@ -58,8 +58,6 @@ import org.tensorflow.framework.optimizers.Adam;
  */
 public final class FedTrainBench {
   private static final String SECRET = "bench-secret";
-  /** Whether the last stream-mode feed came from Spark's ColumnarBatches (the feed's columnar path). */
-  static volatile boolean lastStreamColumnar;
 
   private FedTrainBench() {}
 
@@ -326,9 +324,10 @@ public final class FedTrainBench {
 
   /**
    * 2 workers on {@code cluster} trained from the Spark feed of {@code df}: stream mode ({@code filesDir} null, 1
-   * epoch) or files mode (2 epochs, timed in epoch 1). Returns examples/s over both workers.
+   * epoch) or files mode (2 epochs, timed in epoch 1). Returns {examples/s over both workers, 1 if the feed took
+   * the columnar path else 0}.
    */
-  static double fed(Workload workload, TfCluster cluster, boolean allReduce, Dataset<Row> df, String filesDir,
+  static double[] fed(Workload workload, TfCluster cluster, boolean allReduce, Dataset<Row> df, String filesDir,
                     Path work) throws Exception {
     int workers = 2;
     RootAllocator root = AlignedAllocation.rootAllocator(Long.MAX_VALUE);
@@ -352,13 +351,11 @@ public final class FedTrainBench {
       }
     });
     double examplesPerSec = trainTwo(cluster, allReduce, work, feeds, w -> new FedJob(workload, w, files));
-    if (!files && feeding.get(1, TimeUnit.MINUTES).columnar()) {
-      lastStreamColumnar = true;
-    }
+    boolean columnar = feeding.get(1, TimeUnit.MINUTES).columnar();
     for (FeedServer s : servers) {
       s.close();
     }
-    return examplesPerSec;
+    return new double[] {examplesPerSec, columnar ? 1 : 0};
   }
 
   public static void main(String[] args) throws Exception {
@@ -403,11 +400,11 @@ public final class FedTrainBench {
           // PS mode shares one global step: the two workers together take twice a worker's share.
           long global = allReduce ? steps : 2 * steps;
           double mem = trainTwo(cluster, allReduce, work, null, w -> new InMemoryJob(workload, global, w));
-          lastStreamColumnar = false;
-          double stream = fed(workload, cluster, allReduce, df, null, work);
-          boolean columnar = lastStreamColumnar;
+          double[] streamed = fed(workload, cluster, allReduce, df, null, work);
+          double stream = streamed[0];
+          boolean columnar = streamed[1] == 1;
           Path shards = Files.createTempDirectory(work, "shards");
-          double files = fed(workload, cluster, allReduce, df, shards.toUri().toString(), work);
+          double files = fed(workload, cluster, allReduce, df, shards.toUri().toString(), work)[0];
           results.computeIfAbsent(mode + " in-memory", k -> new ArrayList<>()).add(mem);
           results.computeIfAbsent(mode + " stream", k -> new ArrayList<>()).add(stream);
           results.computeIfAbsent(mode + " files epoch 1", k -> new ArrayList<>()).add(files);

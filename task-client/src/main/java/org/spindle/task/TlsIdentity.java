@@ -10,9 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
@@ -62,11 +60,6 @@ public final class TlsIdentity {
     }
   }
 
-  /** {@link #fromCurrentUser}, read when first needed. */
-  public static Supplier<Optional<TlsIdentity>> currentUser() {
-    return TlsIdentity::fromCurrentUser;
-  }
-
   public void addTo(Credentials creds) {
     creds.addSecretKey(CERTIFICATE_ALIAS, certificatePem.clone());
     creds.addSecretKey(KEY_ALIAS, privateKeyPem.clone());
@@ -80,10 +73,6 @@ public final class TlsIdentity {
   /** The private key, PKCS#8 PEM. */
   public InputStream privateKey() {
     return new ByteArrayInputStream(privateKeyPem);
-  }
-
-  public String certificatePem() {
-    return new String(certificatePem, StandardCharsets.US_ASCII);
   }
 
   /** A gRPC server's credentials: TLS with this identity, or plaintext without one. */
