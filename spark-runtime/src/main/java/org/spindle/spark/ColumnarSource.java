@@ -9,6 +9,7 @@ import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -18,8 +19,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * Where Spark already holds the DataFrame as columns (the columnar cache of a persisted DataFrame, a
  * vectorized Parquet or ORC scan), the feed takes Spark's {@link ColumnarBatch}es as they are instead of
  * decoding them into rows and writing the rows back into Arrow. This finds them: the physical plan must be
- * such a columnar operator under nothing but Spark's own conversion to rows (ColumnarToRow, whole-stage
- * codegen, its input adapter), with the DataFrame's schema, and every column of a type
+ * such a columnar operator under nothing but Spark's own wrappers (adaptive execution's, ColumnarToRow,
+ * whole-stage codegen, its input adapter), with the DataFrame's schema, and every column of a type
  * {@link ColumnarArrowCopy} copies. Anything else is fed row by row, and {@link #why} says why.
  */
 final class ColumnarSource {
@@ -43,15 +44,16 @@ final class ColumnarSource {
     }
     SparkPlan p = prepared.queryExecution().executedPlan();
     while (!p.supportsColumnar()) {
-      if (p instanceof WholeStageCodegenExec w) {
+      if (p instanceof AdaptiveSparkPlanExec a) {
+        p = a.executedPlan(); // adaptive execution's wrapper; a plan with shuffle stages stops below
+      } else if (p instanceof WholeStageCodegenExec w) {
         p = w.child();
       } else if (p instanceof ColumnarToRowExec c) {
         p = c.child();
       } else if (p instanceof InputAdapter a) {
         p = a.child();
       } else {
-        return new ColumnarSource(null, "the plan computes rows (" + p.nodeName() + "), not columns: persist the"
-            + " DataFrame preTrain returns for the columnar path");
+        return new ColumnarSource(null, "the plan computes rows (" + p.nodeName() + "), not columns");
       }
     }
     if (!p.schema().equals(prepared.schema())) {

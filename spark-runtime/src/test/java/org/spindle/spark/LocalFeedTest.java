@@ -215,6 +215,21 @@ class LocalFeedTest {
       assertEquals(r, c, "epoch " + e + ": the same batches, row path and columnar path");
     }
     assertEquals(((DataFrameFeeder.Report) rows[0]).batches(), ((DataFrameFeeder.Report) columnar[0]).batches());
+    // On a cluster Spark's adaptive execution wraps the plan (AdaptiveSparkPlan): still the cache's columns.
+    spark.conf().set("spark.sql.adaptive.forceApply", "true");
+    try {
+      Dataset<Row> adaptive = persisted.select(java.util.Arrays.stream(persisted.columns())
+          .map(org.apache.spark.sql.functions::col).toArray(org.apache.spark.sql.Column[]::new));
+      assertTrue(adaptive.queryExecution().executedPlan()
+          instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec, "adaptive execution applies");
+      Object[] viaAqe = feedTwoEpochs(adaptive);
+      assertTrue(((DataFrameFeeder.Report) viaAqe[0]).columnar(), "fed from the columns under adaptive execution");
+      for (int e = 0; e < 2; e++) {
+        assertEquals(n * (n - 1) / 2, ((Worker) viaAqe[1]).perEpoch.get(e)[1] + ((Worker) viaAqe[2]).perEpoch.get(e)[1]);
+      }
+    } finally {
+      spark.conf().unset("spark.sql.adaptive.forceApply");
+    }
     persisted.unpersist();
   }
 
