@@ -22,8 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.hadoop.security.Credentials;
-import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,7 +37,6 @@ import org.spindle.feeder.FeedServer;
 import org.spindle.spark.DataFrameFeeder;
 import org.spindle.spark.FeedColumns;
 import org.spindle.spark.WorkerDirectory;
-import org.spindle.task.AppSecret;
 import org.spindle.tensorflow.TfCluster;
 import org.spindle.tensorflow.TfTrainContext;
 import org.spindle.tensorflow.feed.WorkerFeed;
@@ -309,17 +306,7 @@ public final class FedTrainBench {
       f.get(10, TimeUnit.MINUTES);
     }
     pool.shutdownNow();
-    double examples = 0;
-    long from = Long.MAX_VALUE;
-    long to = Long.MIN_VALUE;
-    for (long[] w : windows) {
-      if (w[0] > 0) {
-        examples += (w[2] - w[0]) * (double) TrainThroughputBench.BATCH;
-        from = Math.min(from, w[1]);
-        to = Math.max(to, w[3]);
-      }
-    }
-    return examples / ((to - from) / 1e9);
+    return TrainThroughputBench.examplesPerSecond(windows);
   }
 
   /**
@@ -361,12 +348,8 @@ public final class FedTrainBench {
   public static void main(String[] args) throws Exception {
     long rows = args.length > 0 ? Long.parseLong(args[0]) : 400_000;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    Credentials creds = new Credentials();
-    AppSecret.of(SECRET).addTo(creds);
-    UserGroupInformation.getCurrentUser().addCredentials(creds);
     Path work = Files.createTempDirectory("spindle-fedbench");
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("fed-train-bench")
-        .config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark = FeedBench.localSpark("fed-train-bench", SECRET);
     // TF servers cannot be stopped: one set per mode, reused by every run.
     int p = TrainThroughputBench.freePort();
     TfCluster ps = new TfCluster(Map.of("ps", List.of("localhost:" + p),

@@ -71,14 +71,21 @@ public final class FeedBench {
 
   private FeedBench() {}
 
+  /**
+   * Spark on local[2] without its UI, for a user whose credentials hold the application secret {@code secret},
+   * as a container's do (the Spark tasks read it from there).
+   */
+  static SparkSession localSpark(String name, String secret) throws IOException {
+    Credentials creds = new Credentials();
+    AppSecret.of(secret).addTo(creds);
+    UserGroupInformation.getCurrentUser().addCredentials(creds);
+    return SparkSession.builder().master("local[2]").appName(name).config("spark.ui.enabled", "false").getOrCreate();
+  }
+
   public static void main(String[] args) throws Exception {
     long rows = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    Credentials creds = new Credentials();
-    AppSecret.of(SECRET).addTo(creds);
-    UserGroupInformation.getCurrentUser().addCredentials(creds);
-    SparkSession spark = SparkSession.builder().master("local[2]").appName("feed-bench")
-        .config("spark.ui.enabled", "false").getOrCreate();
+    SparkSession spark = localSpark("feed-bench", SECRET);
     List<Column> cols = new ArrayList<>();
     for (int c = 0; c < IDS; c++) {
       cols.add(col("id").multiply(IDS).plus(c).as("id" + c));

@@ -102,11 +102,18 @@ public final class TrainThroughputBench {
       f.get(10, TimeUnit.MINUTES);
     }
     pool.shutdownNow();
-    // Aggregate: every worker's steps after its 20th, over the span from the first such step to the last.
+    return examplesPerSecond(window.values());
+  }
+
+  /**
+   * Examples/s over workers' timing windows {first counted step, its time, last step, its time}: every worker's
+   * counted steps over the span from the first such step to the last.
+   */
+  static double examplesPerSecond(java.util.Collection<long[]> windows) {
     double examples = 0;
     long from = Long.MAX_VALUE;
     long to = Long.MIN_VALUE;
-    for (long[] w : window.values()) {
+    for (long[] w : windows) {
       if (w[0] > 0) {
         examples += (w[2] - w[0]) * (double) BATCH;
         from = Math.min(from, w[1]);
