@@ -21,7 +21,9 @@ import org.spindle.proto.TaskStatus;
  * Seconds to the first training step and back, on the embedded cluster, for a TensorFlow job without Spark
  * (the LogisticRegression example: 1 ps + 2 workers in PS mode; 2 workers in allreduce mode), each
  * submitted as a user submits it: the runtime from the cache, nothing preloaded in the containers.
- * Measured per mode, in the same run:
+ * Each mode runs twice per repetition, in the same run: first with the TF task JVM started after the gang
+ * assembled (spindle.task.early-start=false, the baseline), then started at registration (early start).
+ * Measured per mode and variant:
  *   submit -> every task REGISTERED (the gang assembled: the baseline of the start),
  *   submit -> first training step reported,
  *   kill -9 of worker:1 -> every task REGISTERED again (the baseline of the recovery),
@@ -31,32 +33,43 @@ import org.spindle.proto.TaskStatus;
 public final class FirstStepBench {
   private FirstStepBench() {}
 
+  /** spindle.task.early-start=false: the TF JVM starts once the gang assembled (the baseline). */
+  static final String LATE = "JVM after gang";
+  /** spindle.task.early-start=true: the TF JVM starts at registration and gets the spec on stdin. */
+  static final String EARLY = "JVM early";
+  /** Each mode with the baseline first, in every repetition. */
+  static final List<String> VARIANTS = List.of("ps, " + LATE, "ps, " + EARLY, "allreduce, " + LATE,
+      "allreduce, " + EARLY);
+
   public static void main(String[] args) throws Exception {
     int reps = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     Path work = Files.createTempDirectory("spindle-bench-firststep");
     Map<String, List<Long>> r = new LinkedHashMap<>();
     try (LocalCluster cluster = LocalCluster.start(work.resolve("cluster"), "firststep")) {
       for (int rep = 0; rep < reps; rep++) {
-        for (String mode : List.of("ps", "allreduce")) {
-          Path lake = Files.createDirectories(work.resolve("lake-" + mode + rep));
+        for (String variant : VARIANTS) {
+          String mode = variant.substring(0, variant.indexOf(','));
+          Path lake = Files.createDirectories(work.resolve("lake-" + variant.replaceAll("\\W", "") + rep));
+          Map<String, String> keys = keys(cluster, work, lake, mode);
+          keys.put("spindle.task.early-start", Boolean.toString(variant.endsWith(EARLY)));
           long t0 = System.nanoTime();
-          Submitter.Submitted job = client(cluster).start(List.of(), keys(cluster, work, lake, mode),
+          Submitter.Submitted job = client(cluster).start(List.of(), keys,
               List.of(Path.of(System.getProperty("spindle.examples.jar"))));
           long before = waitFor(cluster, job, 0, -1);
-          add(r, mode + ": submit -> gang registered", RecoveryBench.ms(t0));
+          add(r, variant + ": submit -> gang registered", RecoveryBench.ms(t0));
           waitFor(cluster, job, 0, before);
-          add(r, mode + ": submit -> first step", RecoveryBench.ms(t0));
+          add(r, variant + ": submit -> first step", RecoveryBench.ms(t0));
           String victim = RecoveryBench.task(RecoveryBench.status(cluster, job), "worker", 1).getContainerId();
           long t1 = System.nanoTime();
           RecoveryBench.kill9(work, victim);
           long atRestart = waitFor(cluster, job, 1, -1);
-          add(r, mode + ": kill -9 worker -> gang registered", RecoveryBench.ms(t1));
+          add(r, variant + ": kill -9 worker -> gang registered", RecoveryBench.ms(t1));
           long restored = waitFor(cluster, job, 1, atRestart); // the new attempt's first report
           long rising = restored;
           while (rising <= restored) { // then a larger step: training goes on
             rising = waitFor(cluster, job, 1, rising);
           }
-          add(r, mode + ": kill -9 worker -> step advancing", RecoveryBench.ms(t1));
+          add(r, variant + ": kill -9 worker -> step advancing", RecoveryBench.ms(t1));
           try (YarnClient y = cluster.yarnClient()) {
             y.killApplication(job.appId());
           }
@@ -65,11 +78,13 @@ public final class FirstStepBench {
     }
     System.out.printf("LogisticRegression (1 ps + 2 workers in ps mode, 2 workers in allreduce), %d rep(s), medians:%n",
         reps);
-    r.forEach((k, v) -> System.out.printf("  %-42s %7d ms  (all: %s)%n", k, RecoveryBench.median(v), v));
+    r.forEach((k, v) -> System.out.printf("  %-58s %7d ms  (all: %s)%n", k, RecoveryBench.median(v), v));
     for (String mode : List.of("ps", "allreduce")) {
-      System.out.printf("  %s: first step / gang registered: %.2f; step advancing / registered again: %.2f%n", mode,
-          ratio(r, mode + ": submit -> first step", mode + ": submit -> gang registered"),
-          ratio(r, mode + ": kill -9 worker -> step advancing", mode + ": kill -9 worker -> gang registered"));
+      String late = mode + ", " + LATE;
+      String early = mode + ", " + EARLY;
+      System.out.printf("  %s: early start / late start: submit -> first step %.2f; kill -9 -> step advancing %.2f%n",
+          mode, ratio(r, early + ": submit -> first step", late + ": submit -> first step"),
+          ratio(r, early + ": kill -9 worker -> step advancing", late + ": kill -9 worker -> step advancing"));
     }
     System.exit(0); // the mini cluster leaves non-daemon Hadoop threads behind
   }

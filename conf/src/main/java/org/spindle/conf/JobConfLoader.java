@@ -124,6 +124,7 @@ public final class JobConfLoader {
         f.intAtLeast(ConfigKeys.NODE_MAX_FAILURES, 0),
         f.duration(ConfigKeys.TASK_REGISTRATION_TIMEOUT),
         f.duration(ConfigKeys.TASK_PROGRESS_TIMEOUT),
+        f.strictBoolean(ConfigKeys.TASK_EARLY_START, conf.getTrimmed(ConfigKeys.TASK_EARLY_START, ""), true),
         conf.getTrimmed(ConfigKeys.ZK_CONNECT, ""),
         Math.max(1000, f.duration(ConfigKeys.ZK_SESSION_TIMEOUT)),
         conf.getTrimmed(ConfigKeys.DIST_JAR, ""),

@@ -26,6 +26,7 @@ public record JobSpec(
     int nodeMaxFailures,
     long registrationTimeoutMs,
     long progressTimeoutMs,
+    boolean earlyStart,
     String zkConnect,
     long zkSessionTimeoutMs,
     String distJar,

@@ -27,6 +27,12 @@ public final class SpindleEnv {
   public static final String STAGING_DIR = "SPINDLE_STAGING_DIR";
   /** Set for the user process: the assembled cluster spec as JSON {"role": ["host:port", ...]}. */
   public static final String CLUSTER_SPEC = "SPINDLE_CLUSTER_SPEC";
+  /**
+   * "true" for a user process the launcher started before its gang assembled (spindle.task.early-start):
+   * the launcher writes the cluster spec JSON, one line, to the process's standard input once the gang
+   * assembled, and closes it; SPINDLE_CLUSTER_SPEC is then unset.
+   */
+  public static final String CLUSTER_SPEC_ON_STDIN = "SPINDLE_CLUSTER_SPEC_ON_STDIN";
   /** Set for the user process: the port the launcher reserved for this task. */
   public static final String TASK_PORT = "SPINDLE_TASK_PORT";
   public static final String IS_CHIEF = "SPINDLE_IS_CHIEF";

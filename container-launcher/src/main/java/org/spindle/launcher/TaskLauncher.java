@@ -120,9 +120,32 @@ public final class TaskLauncher {
       childEnv.put(SpindleEnv.TASK_PORT, Integer.toString(port));
       childEnv.put(SpindleEnv.CREDENTIALS_FILE, CREDENTIALS_FILE.toString());
       ports.forEach((name, p) -> childEnv.put(portEnv(name), Integer.toString(p)));
+      List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
+          jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"),
+          UserProcess.taskClasspath(sysEnv), Path.of("").toAbsolutePath(),
+          System.getProperty("java.library.path", ""));
+      LOG.info("task has {} GPU(s): TF Java native options {}", role.gpus(), jvmOptions);
+      // A TF task's JVM starts now and loads what needs no peers while the other tasks start.
+      Process early = null;
+      if (reg.getInGang() && spec.earlyStart() && UserProcess.readsClusterSpecOnStdin(role)) {
+        childEnv.put(SpindleEnv.CLUSTER_SPEC_ON_STDIN, "true");
+        early = UserProcess.start(role, childEnv, jvmOptions, true);
+        child.set(early);
+        LOG.info("started the task's JVM before the gang assembled (spindle.task.early-start); it gets the "
+            + "cluster spec on its standard input");
+      }
       if (reg.getInGang()) {
         try {
-          ClusterSpecResponse cs = awaitClusterSpec(am, id, spec.registrationTimeoutMs() + 30_000);
+          java.util.Optional<ClusterSpecResponse> assembled =
+              specOrExit(() -> awaitClusterSpec(am, id, spec.registrationTimeoutMs() + 30_000), early);
+          if (assembled.isEmpty()) { // the early JVM ended first: its exit code is the task's
+            int code = early.waitFor();
+            hb.shutdownNow();
+            LOG.info("task {} exited with code {} before its gang assembled", env.task(), code);
+            report(am, id, code, "main class exited " + code + " before the gang assembled" + processDiagnostics());
+            return code;
+          }
+          ClusterSpecResponse cs = assembled.get();
           childEnv.put(SpindleEnv.CLUSTER_SPEC, cs.getClusterJson());
           if (role.runsCommand()) { // Python TF, PyTorch and the like find their peers in their own variables
             childEnv.putAll(FrameworkEnv.of(role.framework(), cs.getClusterJson(), env.role(), env.index(),
@@ -133,6 +156,10 @@ public final class TaskLauncher {
         } catch (StatusRuntimeException e) {
           LOG.error("task {}: the gang did not assemble: {}", env.task(), e.getStatus());
           hb.shutdownNow();
+          if (early != null) {
+            early.destroy();
+            early.waitFor(10, TimeUnit.SECONDS);
+          }
           report(am, id, EXIT_BARRIER_FAILED, "gang barrier failed: " + e.getStatus().getDescription());
           return EXIT_BARRIER_FAILED;
         }
@@ -140,13 +167,14 @@ public final class TaskLauncher {
       for (ServerSocket s : reserved.values()) {
         s.close();
       }
-      List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
-          jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"),
-          UserProcess.taskClasspath(sysEnv), Path.of("").toAbsolutePath(),
-          System.getProperty("java.library.path", ""));
-      LOG.info("task has {} GPU(s): TF Java native options {}", role.gpus(), jvmOptions);
-      Process process = UserProcess.start(role, childEnv, jvmOptions);
-      child.set(process);
+      Process process;
+      if (early != null) {
+        process = early;
+        sendClusterSpec(early, childEnv.get(SpindleEnv.CLUSTER_SPEC));
+      } else {
+        process = UserProcess.start(role, childEnv, jvmOptions);
+        child.set(process);
+      }
       if (stopRequested) {
         process.destroy();
       }
@@ -198,6 +226,58 @@ public final class TaskLauncher {
   }
 
   static final long AM_RETRY_MS = 2000;
+
+  /** The gang's cluster spec, as the AM sends it. */
+  interface SpecWait {
+    ClusterSpecResponse await() throws InterruptedException;
+  }
+
+  /**
+   * Waits for the cluster spec, or for {@code early} (a JVM started before the gang assembled, or null)
+   * to exit, whichever comes first: empty when the process ended first. The AM's refusal is thrown.
+   */
+  static java.util.Optional<ClusterSpecResponse> specOrExit(SpecWait wait, Process early)
+      throws InterruptedException {
+    if (early == null) {
+      return java.util.Optional.of(wait.await());
+    }
+    java.util.concurrent.CompletableFuture<ClusterSpecResponse> spec = new java.util.concurrent.CompletableFuture<>();
+    Thread waiter = new Thread(() -> {
+      try {
+        spec.complete(wait.await());
+      } catch (Throwable t) {
+        spec.completeExceptionally(t);
+      }
+    }, "spindle-await-gang");
+    waiter.setDaemon(true);
+    waiter.start();
+    try {
+      java.util.concurrent.CompletableFuture.anyOf(spec, early.onExit()).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof InterruptedException i) {
+        throw i;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+    if (spec.isDone()) {
+      return java.util.Optional.of(spec.join());
+    }
+    waiter.interrupt();
+    return java.util.Optional.empty();
+  }
+
+  /** Hands the assembled cluster spec to a JVM started early: one line on its standard input, then EOF. */
+  static void sendClusterSpec(Process early, String clusterJson) {
+    try (java.io.OutputStream in = early.getOutputStream()) {
+      in.write((clusterJson + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      // The process is gone; its exit code says why.
+      LOG.warn("could not hand the cluster spec to the task's JVM: {}", e.toString());
+    }
+  }
 
   /**
    * Writes the task's node, with heartbeats already running. An embedded ZooKeeper dies with its AM:

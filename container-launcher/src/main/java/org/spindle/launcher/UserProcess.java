@@ -69,8 +69,30 @@ final class UserProcess {
         env.getOrDefault("CLASSPATH", System.getProperty("java.class.path")));
   }
 
+  /**
+   * Whether a task of this role can start its JVM before the gang assembles: Spindle's TF main class
+   * reads the cluster spec from its standard input when told to; commands and other main classes read
+   * theirs from the environment, which is fixed when the process starts.
+   */
+  static boolean readsClusterSpecOnStdin(RoleSpec role) {
+    return !role.runsCommand() && role.mainClass().equals(org.spindle.conf.RoleDefaults.TF_TASK_MAIN);
+  }
+
+  /** Starts the process with the container's standard streams. */
   static Process start(RoleSpec role, Map<String, String> env, List<String> jvmOptions) throws IOException {
+    return start(role, env, jvmOptions, false);
+  }
+
+  /**
+   * Starts the process; with {@code stdinPipe} its standard input is a pipe the launcher writes to
+   * ({@link Process#getOutputStream()}), its output and error still the container's.
+   */
+  static Process start(RoleSpec role, Map<String, String> env, List<String> jvmOptions, boolean stdinPipe)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(commandLine(role, env, jvmOptions)).inheritIO();
+    if (stdinPipe) {
+      pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+    }
     pb.environment().putAll(env);
     // A command role that runs java itself sees the task classpath too.
     pb.environment().put("CLASSPATH", taskClasspath(env));

@@ -14,6 +14,7 @@ import org.spindle.conf.ConfigKeys;
 import org.spindle.conf.JobConfLoader;
 import org.spindle.conf.SpindleEnv;
 import org.spindle.tensorflow.feed.FeedEndpoint;
+import org.spindle.training.checkpoint.CheckpointStore;
 import org.tensorflow.Server;
 
 /**
@@ -48,7 +49,6 @@ public final class TfTaskMain {
     if (role.equals(EVALUATOR)) {
       return evaluator(env, role, index);
     }
-    TfCluster cluster = TfCluster.fromJson(env.get(SpindleEnv.CLUSTER_SPEC));
     int port = Integer.parseInt(env.get(SpindleEnv.TASK_PORT));
     Configuration jobConf = new JobConfLoader().layer(List.of(Path.of(SpindleEnv.JOB_XML_NAME)), Map.of());
     String mode = jobConf.get("spindle.tensorflow.mode", "ps");
@@ -58,6 +58,17 @@ public final class TfTaskMain {
     boolean allReduce = mode.equals("allreduce");
     int[] threads = TfCluster.threads(jobConf.getInt(ConfigKeys.TF_INTRA_OP_THREADS, 0),
         jobConf.getInt(ConfigKeys.TF_INTER_OP_THREADS, 0), jobConf.getInt(ConfigKeys.roleKey(role, ConfigKeys.ROLE_VCORES), 1));
+    // What needs no peers comes first: with early start, this overlaps the other tasks' start-up.
+    Map<String, String> conf = jobConf(jobConf);
+    SpindleJob job = role.equals(TfCluster.PS) ? null : userJob(conf);
+    String tfVersion = org.tensorflow.TensorFlow.version(); // loads TF's natives
+    CheckpointStore store = job == null ? null : TfTrainContext.storeFor(conf);
+    long readyAt = System.nanoTime();
+    TfCluster cluster = TfCluster.fromJson(clusterSpec(env, System.in));
+    if (Boolean.parseBoolean(env.get(SpindleEnv.CLUSTER_SPEC_ON_STDIN))) {
+      LOG.info("TensorFlow {} loaded before the gang assembled; the cluster spec came {} ms later", tfVersion,
+          (System.nanoTime() - readyAt) / 1_000_000);
+    }
     cluster = cluster.withThreads(threads[0], threads[1]);
     LOG.info("TensorFlow thread pools: intra-op {}, inter-op {} (0: every core of the node)", threads[0], threads[1]);
     Server server;
@@ -74,8 +85,6 @@ public final class TfTaskMain {
       server.join();
       return 0;
     }
-    Map<String, String> conf = jobConf(jobConf);
-    SpindleJob job = userJob(conf);
     TfTrainContext.Identity id = new TfTrainContext.Identity(env.get(SpindleEnv.APP_ID), role, index,
         Integer.parseInt(env.getOrDefault(SpindleEnv.ATTEMPT, "0")),
         Boolean.parseBoolean(env.getOrDefault(SpindleEnv.IS_CHIEF, "false")), allReduce);
@@ -83,8 +92,7 @@ public final class TfTaskMain {
          FeedEndpoint feed = FeedEndpoint.startIfFed(env, conf);
          TensorBoardEvents events = TensorBoardEvents.forTask(conf, role, index, Path.of("").toAbsolutePath())) {
       TfTrainContext ctx = new TfTrainContext(id, cluster, "grpc://" + cluster.address(role, index), conf,
-          TfTrainContext.storeFor(conf), Path.of("").toAbsolutePath(), metricsSink(reporter, events),
-          Duration.ofMinutes(5));
+          store, Path.of("").toAbsolutePath(), metricsSink(reporter, events), Duration.ofMinutes(5));
       if (feed != null) {
         ctx.attachFeed(feed.workerFeed());
       }
@@ -96,6 +104,28 @@ public final class TfTaskMain {
       }
     }
     return 0;
+  }
+
+  /**
+   * The gang's cluster spec: SPINDLE_CLUSTER_SPEC, or, for a JVM its launcher started before the gang
+   * assembled, the one line the launcher writes to standard input once it has.
+   */
+  static String clusterSpec(Map<String, String> env, java.io.InputStream stdin) throws java.io.IOException {
+    if (!Boolean.parseBoolean(env.get(SpindleEnv.CLUSTER_SPEC_ON_STDIN))) {
+      String json = env.get(SpindleEnv.CLUSTER_SPEC);
+      if (json == null || json.isBlank()) {
+        throw new IllegalStateException(SpindleEnv.CLUSTER_SPEC + " is not set: TfTaskMain runs in a Spindle "
+            + "task container of a TensorFlow role, after its gang assembled");
+      }
+      return json;
+    }
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(stdin,
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    if (line == null || line.isBlank()) {
+      throw new IllegalStateException("the launcher closed this task's standard input before its gang assembled "
+          + "(the launcher ended or the gang never assembled)");
+    }
+    return line;
   }
 
   /** Metrics go to the AM and, when the job has a TensorBoard directory, into the task's event file. */
