@@ -110,12 +110,15 @@ public final class ApplicationMaster {
     LOG.info("control plane on port {}, {}", server.port(), tls.isPresent()
         ? "TLS with the application's certificate" : "plaintext (spindle.security.encryption is off)");
     String checkpointDir = jobConf.get(org.spindle.conf.ConfigKeys.CHECKPOINT_DIR, "");
+    java.util.Optional<org.spindle.am.web.UiTls> uiTls = org.spindle.am.web.UiTls.of(conf, env);
+    LOG.info("tracking UI: {}", uiTls.map(t -> "HTTPS with " + t.source()).orElse("plain HTTP (YARN gave the AM no "
+        + "keystore: yarn.resourcemanager.application-https.policy is NONE, and yarn.http.policy is not HTTPS_ONLY)"));
     TrackingServer ui = new TrackingServer(appId, spec, () -> controller.status().join(), history,
         () -> JobHistory.checkpoints(conf, checkpointDir), secret,
         org.spindle.am.web.YarnWebProxy.of(conf, env.get(org.apache.hadoop.yarn.api.ApplicationConstants.APPLICATION_WEB_PROXY_BASE_ENV)),
         UserGroupInformation.getCurrentUser().getShortUserName(), org.spindle.conf.ConfigKeys.tensorboardDir(
-            jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir));
-    String trackingUrl = "http://" + host + ":" + ui.port() + "/";
+            jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir), uiTls);
+    String trackingUrl = ui.scheme() + "://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =
         new java.util.HashMap<>(ContainerSpecs.stagedFiles(conf, staging, SpindleEnv.TASK_JAR_NAME));

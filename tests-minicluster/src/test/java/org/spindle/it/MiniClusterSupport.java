@@ -32,8 +32,13 @@ final class MiniClusterSupport implements AutoCloseable {
   final PrintStream log;
 
   MiniClusterSupport(String name) throws Exception {
+    this(name, Map.of());
+  }
+
+  /** {@code yarnSite}: keys the cluster's daemons get on top of the embedded cluster's own. */
+  MiniClusterSupport(String name, Map<String, String> yarnSite) throws Exception {
     this.work = Path.of(System.getProperty("spindle.test.work", "target/minicluster")).resolve(name).toAbsolutePath();
-    this.cluster = LocalCluster.start(work.resolve("cluster"), name);
+    this.cluster = LocalCluster.start(work.resolve("cluster"), name, yarnSite);
     this.log = new PrintStream(Files.newOutputStream(work.resolve("client.log")), true, StandardCharsets.UTF_8);
   }
 

@@ -37,15 +37,31 @@ class TensorFlowTrainingTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    mini = new MiniClusterSupport("TensorFlowTrainingTest");
+    // YARN gives each AM a keystore signed by the RM's CA, and its proxy fetches AM pages over HTTPS only. The
+    // RM reads the policy from its configuration; YARN's proxy servlet from a fresh YarnConfiguration, which is
+    // yarn-site.xml on the RM's classpath: here a default resource, on the classpath while this class runs.
+    strictProxySite = Path.of(TensorFlowTrainingTest.class.getResource("/").toURI()).resolve(STRICT_PROXY_SITE);
+    Files.writeString(strictProxySite, "<configuration><property><name>" + HTTPS_POLICY
+        + "</name><value>STRICT</value></property></configuration>");
+    // after yarn-default.xml, which YarnConfiguration's class initialisation adds and which would win otherwise
+    new org.apache.hadoop.yarn.conf.YarnConfiguration();
+    Configuration.addDefaultResource(STRICT_PROXY_SITE);
+    mini = new MiniClusterSupport("TensorFlowTrainingTest", Map.of(HTTPS_POLICY, "STRICT"));
   }
 
   @AfterAll
-  static void stopCluster() {
+  static void stopCluster() throws java.io.IOException {
     if (mini != null) {
       mini.close();
     }
+    if (strictProxySite != null) {
+      Files.deleteIfExists(strictProxySite); // later classes' clusters read no policy from it (missing: skipped)
+    }
   }
+
+  private static final String HTTPS_POLICY = "yarn.resourcemanager.application-https.policy";
+  private static final String STRICT_PROXY_SITE = "spindle-it-strict-proxy-site.xml";
+  private static Path strictProxySite;
 
   /** The TensorFlow runtime as one archive, the way it ships to a real cluster. */
   /** Zipped once per test run: a zip left in the work directory by an earlier build would be stale. */
@@ -152,6 +168,14 @@ class TensorFlowTrainingTest {
    * loss chart (a line per worker) are read from the rendered DOM, and a screenshot is kept under target/.
    */
   private static void assertTheRenderedPageShowsTheTasksAndTheLossChart(Submitter.Submitted s) throws Exception {
+    // The cluster's policy is STRICT: the AM serves its UI over HTTPS with the keystore YARN gave it, and the
+    // page below comes through YARN's proxy, which reaches the AM over TLS with the RM CA's client certificate.
+    await().atMost(Duration.ofMinutes(2)).until(() -> !mini.report(s).getOriginalTrackingUrl().isBlank()
+        && !"N/A".equals(mini.report(s).getOriginalTrackingUrl()));
+    String direct = mini.report(s).getOriginalTrackingUrl();
+    assertTrue(direct.startsWith("https://"), "the AM registered an HTTPS tracking URL: " + direct);
+    assertEquals(401, anyCertificate(direct + "api/job").getResponseCode(),
+        "straight to the AM, without the proxy's certificate or the app's secret: refused");
     String proxied = "http://" + mini.cluster.conf().get("yarn.resourcemanager.webapp.address") + "/proxy/"
         + s.appId() + "/?proxyapproved=true";
     Path profile = Files.createDirectories(mini.work.resolve("chromium-profile-" + System.nanoTime()));
@@ -186,6 +210,30 @@ class TensorFlowTrainingTest {
     }
     assertTrue(ink > 5_000, "the screenshot shows the page (tables, text, charts), not a blank one: " + ink
         + " non-white pixels");
+  }
+
+  /** An HTTPS request that accepts any server certificate (the AM's is signed by the RM's CA, unknown here). */
+  private static javax.net.ssl.HttpsURLConnection anyCertificate(String url) throws Exception {
+    javax.net.ssl.X509TrustManager any = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+      }
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    };
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {any}, null);
+    javax.net.ssl.HttpsURLConnection c = (javax.net.ssl.HttpsURLConnection) new java.net.URL(url).openConnection();
+    c.setSSLSocketFactory(ctx.getSocketFactory());
+    c.setHostnameVerifier((host, session) -> true);
+    return c;
   }
 
   /**

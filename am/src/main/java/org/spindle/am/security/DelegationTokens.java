@@ -128,8 +128,13 @@ public final class DelegationTokens {
 
   /**
    * Serialized tokens a task container may hold: every token except the AM's RM token (AMRMToken) and
-   * RM delegation tokens, with the app's secret keys only when {@code withSecrets}.
+   * RM delegation tokens, with the app's secret keys only when {@code withSecrets}, and never the keystore
+   * and truststore YARN gives the AM for its web UI (secret keys {@value #YARN_AM_SECRET_PREFIX}*): with
+   * them a task could pose as the AM's UI, or as YARN's proxy to it.
    */
+  /** The secret keys the RM adds for the AM alone (AMSecretKeys: yarn.application.am.keystore and the like). */
+  static final String YARN_AM_SECRET_PREFIX = "yarn.application.am.";
+
   public static byte[] forTasks(Credentials source, boolean withSecrets) throws IOException {
     Credentials clean = new Credentials();
     for (Map.Entry<Text, Token<? extends TokenIdentifier>> e : source.getTokenMap().entrySet()) {
@@ -140,6 +145,9 @@ public final class DelegationTokens {
     }
     if (withSecrets) {
       for (Text alias : source.getAllSecretKeys()) {
+        if (alias.toString().startsWith(YARN_AM_SECRET_PREFIX)) {
+          continue;
+        }
         clean.addSecretKey(alias, source.getSecretKey(alias));
       }
     }

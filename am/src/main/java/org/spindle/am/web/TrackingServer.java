@@ -4,6 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -13,8 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.JobStatusView;
@@ -46,6 +53,7 @@ public final class TrackingServer implements AutoCloseable {
   private final String user;
   private final PrometheusMetrics prometheus;
   private final String tensorboardDir;
+  private final Optional<UiTls> tls;
   private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
@@ -58,6 +66,14 @@ public final class TrackingServer implements AutoCloseable {
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
                         Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user,
                         String tensorboardDir) throws IOException {
+    this(appId, spec, status, history, checkpoints, secret, proxy, user, tensorboardDir, Optional.empty());
+  }
+
+  /** {@code tls}: HTTPS with the cluster's keystore ({@link UiTls}); empty: plain HTTP. */
+  public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
+                        Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user,
+                        String tensorboardDir, Optional<UiTls> tls) throws IOException {
+    this.tls = tls;
     this.tensorboardDir = tensorboardDir;
     this.appId = appId;
     this.spec = spec;
@@ -67,7 +83,23 @@ public final class TrackingServer implements AutoCloseable {
     this.secret = secret;
     this.proxy = proxy;
     this.user = user;
-    this.server = HttpServer.create(new InetSocketAddress(0), 16);
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(new InetSocketAddress(0), 16);
+      SSLContext ctx = tls.get().context();
+      boolean askProxyCertificate = tls.get().proxyPresentsCertificate();
+      https.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+        @Override
+        public void configure(HttpsParameters params) {
+          SSLParameters p = ctx.getDefaultSSLParameters();
+          // asked, not required: clients with the app's secret (scrapers, tools) have no certificate
+          p.setWantClientAuth(askProxyCertificate);
+          params.setSSLParameters(p);
+        }
+      });
+      this.server = https;
+    } else {
+      this.server = HttpServer.create(new InetSocketAddress(0), 16);
+    }
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "spindle-tracking-ui");
       t.setDaemon(true);
@@ -82,6 +114,26 @@ public final class TrackingServer implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /** "https" when the UI serves TLS, else "http": the scheme of the tracking URL the AM registers. */
+  public String scheme() {
+    return tls.isPresent() ? "https" : "http";
+  }
+
+  /**
+   * Whether the request came from YARN's proxy by its certificate: a client certificate that verified
+   * against the truststore YARN gave the AM (the ResourceManager's ProxyCA), which only the proxy holds.
+   */
+  private boolean proxyByCertificate(HttpExchange ex) {
+    if (tls.isEmpty() || !tls.get().proxyPresentsCertificate() || !(ex instanceof HttpsExchange h)) {
+      return false;
+    }
+    try {
+      return h.getSSLSession().getPeerCertificates().length > 0; // only verified chains get here
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return false;
+    }
   }
 
   /** Who may see the UI: the secret, or YARN's web proxy (as Hadoop's AmIpFilter decides). */
@@ -117,7 +169,14 @@ public final class TrackingServer implements AutoCloseable {
         }
       }
     }
-    if (!viaCookie && !allowed(presented, ex.getRemoteAddress().getAddress(), proxy, secret)) {
+    boolean open = viaCookie || (presented != null && secret.matches(presented));
+    if (tls.isPresent() && tls.get().proxyPresentsCertificate()) {
+      // YARN's proxy shows the RM CA's certificate: its address, shared by every process on its host, is not asked
+      open = open || proxyByCertificate(ex);
+    } else {
+      open = open || allowed(presented, ex.getRemoteAddress().getAddress(), proxy, secret);
+    }
+    if (!open) {
       java.util.Optional<String> viaProxy = ex.getRequestURI().getPath().equals("/")
           ? proxy.redirect(ex.getRequestURI().getRawPath()) : java.util.Optional.empty();
       if (viaProxy.isPresent()) {
@@ -132,7 +191,8 @@ public final class TrackingServer implements AutoCloseable {
     }
     if (fromQuery) {
       // Never the secret itself: a token derived from it, for this UI only, not sent cross-site.
-      ex.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + uiToken() + "; HttpOnly; SameSite=Strict; Path=/");
+      ex.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + uiToken() + "; HttpOnly; SameSite=Strict; Path=/"
+          + (tls.isPresent() ? "; Secure" : ""));
     }
     return true;
   }

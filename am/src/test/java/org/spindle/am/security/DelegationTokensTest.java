@@ -40,6 +40,11 @@ class DelegationTokensTest {
     c.addToken(new Text("nn:8020"), new Token<>(new byte[0], new byte[0], new Text("HDFS_DELEGATION_TOKEN"),
         new Text("nn:8020")));
     c.addSecretKey(new Text("spindle.secret"), new byte[] {1, 2, 3});
+    // what the RM adds with yarn.resourcemanager.application-https.policy LENIENT or STRICT (YARN's AMSecretKeys)
+    for (String yarnKey : List.of("yarn.application.am.keystore", "yarn.application.am.keystore.password",
+        "yarn.application.am.truststore", "yarn.application.am.truststore.password")) {
+      c.addSecretKey(new Text(yarnKey), new byte[] {4});
+    }
     Credentials plain = read(DelegationTokens.forTasks(c, false));
     assertEquals(1, plain.numberOfTokens());
     assertNotNull(plain.getToken(new Text("nn:8020")));
@@ -47,6 +52,7 @@ class DelegationTokensTest {
     Credentials withSecret = read(DelegationTokens.forTasks(c, true));
     assertEquals(1, withSecret.numberOfTokens());
     assertNotNull(withSecret.getSecretKey(new Text("spindle.secret")));
+    assertEquals(1, withSecret.numberOfSecretKeys(), "the AM's web keystore from YARN stays with the AM");
   }
 
   private static Credentials read(byte[] bytes) throws Exception {
