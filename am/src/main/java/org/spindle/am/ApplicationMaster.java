@@ -91,7 +91,7 @@ public final class ApplicationMaster {
     if (embeddedZk != null) {
       registry.lockDownRoot(secret); // only this application writes to the server it embeds
     }
-    registry.initAppNode();
+    registry.initAppNode(secret);
     org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
     JobStateStore store = embeddedZk == null ? registry.stateStore() : new StagingJobStateStore(conf, staging);
 

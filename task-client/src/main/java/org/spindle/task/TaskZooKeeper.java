@@ -30,8 +30,7 @@ public final class TaskZooKeeper {
   public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs)
       throws InterruptedException {
     String appPath = ROOT + "/" + appId;
-    // ZooKeeper calls contains(null) on ACL lists, which immutable List.of rejects.
-    List<ACL> appAcl = java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
+    List<ACL> appAcl = appAcl(secret);
     ACLProvider acls = new ACLProvider() {
       @Override
       public List<ACL> getDefaultAcl() {
@@ -58,6 +57,12 @@ public final class TaskZooKeeper {
           + "spindle.zookeeper.connect");
     }
     return c;
+  }
+
+  /** The ACL of every node under /spindle/&lt;appId&gt;: everything for the app's digest, nothing for anyone else. */
+  public static List<ACL> appAcl(AppSecret secret) {
+    // ZooKeeper calls contains(null) on ACL lists, which immutable List.of rejects.
+    return java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
   }
 
   public static String digest(AppSecret secret) {

@@ -59,8 +59,34 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     return TaskZooKeeper.taskPath(appId, attempt, role, index);
   }
 
-  public void initAppNode() throws Exception {
-    zk.create().orSetData().creatingParentsIfNeeded().forPath(appPath, new byte[0]);
+  /**
+   * Creates the application's node, with the app's digest ACL. On a shared ensemble anyone may create
+   * nodes under /spindle, and application ids are sequential: a node already there (an earlier attempt
+   * of this application left it) is used only if it carries exactly this application's ACL. A node
+   * someone else created first is refused, with an error, rather than adopted: its creator would keep
+   * its permissions over the job's subtree.
+   */
+  public void initAppNode(AppSecret secret) throws Exception {
+    try {
+      zk.create().creatingParentsIfNeeded().forPath(appPath, new byte[0]);
+    } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
+      List<ACL> found = zk.getACL().forPath(appPath);
+      List<ACL> expected = TaskZooKeeper.appAcl(secret);
+      if (!new java.util.HashSet<>(found).equals(new java.util.HashSet<>(expected))) {
+        throw new IllegalStateException("ZooKeeper node " + appPath + " already exists with ACL "
+            + describe(found) + ", not this application's digest ACL: another client created it before this "
+            + "application started. Spindle does not adopt it. Delete it (an administrator of the ensemble "
+            + "can), or give the job an ensemble or chroot of its own (spindle.zookeeper.connect), and "
+            + "submit again");
+      }
+      LOG.info("{} exists with this application's ACL (an earlier attempt created it)", appPath);
+    }
+  }
+
+  /** "scheme:id perms", never the digest itself. */
+  private static String describe(List<ACL> acl) {
+    return acl.stream().map(a -> a.getId().getScheme() + (a.getId().getScheme().equals("digest") ? ":<digest>"
+        : ":" + a.getId().getId()) + " perms=" + a.getPerms()).toList().toString();
   }
 
   /** Publishes the assembled cluster spec of the current attempt. */

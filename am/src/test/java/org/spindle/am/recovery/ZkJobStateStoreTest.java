@@ -32,7 +32,7 @@ class ZkJobStateStoreTest extends JobStateStoreContract {
   JobStateStore store() throws Exception {
     String appId = "application_1700000000000_" + (++apps);
     ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(server.getConnectString(), SECRET, appId, 10_000), appId);
-    registry.initAppNode();
+    registry.initAppNode(SECRET);
     return registry.stateStore();
   }
 
@@ -40,7 +40,7 @@ class ZkJobStateStoreTest extends JobStateStoreContract {
   void aClientWithoutTheAppsDigestCannotReadTheState() throws Exception {
     String appId = "application_1700000000000_" + (++apps);
     ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(server.getConnectString(), SECRET, appId, 10_000), appId);
-    registry.initAppNode();
+    registry.initAppNode(SECRET);
     registry.stateStore().save(snapshot(1, "RUNNING"));
     assertArrayEquals(snapshot(1, "RUNNING").toJson(), registry.read(registry.appPath() + "/job-state"));
     try (CuratorFramework other = ZkRegistry.connect(server.getConnectString(), AppSecret.generate(), appId, 10_000)) {

@@ -42,7 +42,7 @@ class ZkRegistryTest {
     AppSecret secret = AppSecret.generate();
     String app = "application_1_0001";
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
-      am.initAppNode();
+      am.initAppNode(secret);
       CuratorFramework taskConn = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000);
       String path = ZkRegistry.taskPath(app, 0, "worker", 1);
       TaskZooKeeper.registerTask(taskConn, path, "{\"generation\":0}");
@@ -67,7 +67,7 @@ class ZkRegistryTest {
     AppSecret secret = AppSecret.generate();
     String app = "application_1_0002";
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
-      am.initAppNode();
+      am.initAppNode(secret);
       am.specChanged(new ClusterSpec(0, List.of()));
       try (CuratorFramework anonymous = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
            CuratorFramework wrong = ZkRegistry.connect(zk.getConnectString(), AppSecret.generate(), app, 10_000)) {
@@ -83,6 +83,36 @@ class ZkRegistryTest {
     }
   }
 
+  /**
+   * On a shared ensemble, application ids are sequential and anyone may create under /spindle: a neighbour
+   * who creates the next application's node first is refused, never adopted; a node this application's own
+   * earlier attempt created (its digest ACL) is used again.
+   */
+  @Test
+  void anAppNodeSomeoneElseCreatedFirstIsRefusedAndTheAppsOwnIsReused() throws Exception {
+    String app = "application_1_0077";
+    try (CuratorFramework neighbour = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+      neighbour.start();
+      neighbour.blockUntilConnected(10, TimeUnit.SECONDS);
+      neighbour.create().creatingParentsIfNeeded().forPath(ZkRegistry.ROOT + "/" + app); // world-open ACL
+    }
+    AppSecret secret = AppSecret.generate();
+    try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> am.initAppNode(secret));
+      assertTrue(e.getMessage().contains("another client created it") && e.getMessage().contains("world:anyone"),
+          e.getMessage());
+    }
+    String own = "application_1_0078";
+    try (ZkRegistry first = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, own, 10_000), own)) {
+      first.initAppNode(secret);
+    }
+    try (ZkRegistry second = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, own, 10_000), own)) {
+      second.initAppNode(secret); // AM attempt 2 on an external ensemble
+      second.specChanged(new ClusterSpec(1, List.of()));
+      assertTrue(second.zkExists(second.appPath() + "/cluster-spec") != null);
+    }
+  }
+
   @Test
   void embeddedServerServesClients() throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("zk");
@@ -90,7 +120,7 @@ class ZkRegistryTest {
       AppSecret secret = AppSecret.generate();
       CuratorFramework conn = ZkRegistry.connect("localhost:" + server.port(), secret, "app_x", 10_000);
       try (ZkRegistry r = new ZkRegistry(conn, "app_x")) {
-        r.initAppNode();
+        r.initAppNode(secret);
         TaskZooKeeper.registerTask(conn, ZkRegistry.taskPath("app_x", 0, "ps", 0), "{}");
         assertEquals("{}", new String(r.read(ZkRegistry.taskPath("app_x", 0, "ps", 0)), StandardCharsets.UTF_8));
       }
@@ -108,7 +138,7 @@ class ZkRegistryTest {
     String app = "application_1_0003";
     String path = ZkRegistry.taskPath(app, 0, "worker", 0);
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app)) {
-      am.initAppNode();
+      am.initAppNode(secret);
       CuratorFramework taskConn = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000);
       try (CuratorFramework closedLast = taskConn;
            PersistentNode task = TaskZooKeeper.registerTask(taskConn, path, "{\"generation\":0}")) {
@@ -142,7 +172,7 @@ class ZkRegistryTest {
       try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(connect, secret, "app_y", 10_000), "app_y");
            CuratorFramework anonymous = CuratorFrameworkFactory.newClient(connect, new RetryOneTime(100))) {
         am.lockDownRoot(secret);
-        am.initAppNode();
+        am.initAppNode(secret);
         am.specChanged(new ClusterSpec(0, List.of()));
         anonymous.start();
         assertTrue(anonymous.blockUntilConnected(10, TimeUnit.SECONDS));
@@ -163,7 +193,7 @@ class ZkRegistryTest {
     String app = "application_1_0009";
     try (ZkRegistry am = new ZkRegistry(ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000), app);
          CuratorFramework task = ZkRegistry.connect(zk.getConnectString(), secret, app, 10_000)) {
-      am.initAppNode();
+      am.initAppNode(secret);
       String old = ZkRegistry.taskPath(app, 0, "worker", 0);
       String current = ZkRegistry.taskPath(app, 1, "worker", 0);
       // As a killed task leaves it: an ephemeral node whose session outlives the process, nobody to re-create it.
