@@ -86,12 +86,16 @@ public final class ApplicationMaster {
       embeddedZk = EmbeddedZooKeeper.start(Files.createDirectories(Path.of("zookeeper-data")).toAbsolutePath());
       zkConnect = host + ":" + embeddedZk.port();
     }
-    ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(zkConnect, secret, appId, spec.zkSessionTimeoutMs()),
-        appId);
+    org.apache.zookeeper.client.ZKClientConfig zkKerberos = zooKeeperKerberos(jobConf, embeddedZk == null, zkConnect);
+    ZkRegistry registry = new ZkRegistry(ZkRegistry.connect(zkConnect, secret, appId, spec.zkSessionTimeoutMs(),
+        zkKerberos), appId);
     if (embeddedZk != null) {
       registry.lockDownRoot(secret); // only this application writes to the server it embeds
     }
     registry.initAppNode(secret);
+    if (zkKerberos != null) {
+      registry.requireKerberosIdentity(zkConnect);
+    }
     org.apache.hadoop.fs.Path staging = new org.apache.hadoop.fs.Path(env.get(SpindleEnv.STAGING_DIR));
     JobStateStore store = embeddedZk == null ? registry.stateStore() : new StagingJobStateStore(conf, staging);
 
@@ -239,6 +243,25 @@ public final class ApplicationMaster {
    * With Kerberos and a keytab (localized to this container alone), re-obtains the job's delegation tokens
    * before they expire; null otherwise, when the tokens live as long as the ResourceManager renews them.
    */
+  /** The AM's Kerberos login to an external ensemble (spindle.zookeeper.sasl), or null for digest alone. */
+  private static org.apache.zookeeper.client.ZKClientConfig zooKeeperKerberos(
+      org.apache.hadoop.conf.Configuration jobConf, boolean external, String zkConnect) {
+    String principal = jobConf.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_PRINCIPAL, "");
+    Path keytab = Path.of(SpindleEnv.KEYTAB_NAME).toAbsolutePath();
+    boolean sasl = org.spindle.conf.ConfigKeys.zookeeperSasl(jobConf.get(org.spindle.conf.ConfigKeys.ZK_SASL),
+        UserGroupInformation.isSecurityEnabled(), !principal.isEmpty() && Files.isRegularFile(keytab), external);
+    if (!sasl) {
+      if (external && UserGroupInformation.isSecurityEnabled()) {
+        LOG.info("ZooKeeper {}: no Kerberos login (spindle.zookeeper.sasl is off or the job has no keytab); "
+            + "the job's nodes carry the application's digest ACL", zkConnect);
+      }
+      return null;
+    }
+    LOG.info("ZooKeeper {}: Kerberos (SASL) login as {} from the job's keytab; tasks use the application's digest",
+        zkConnect, principal);
+    return org.spindle.am.registry.ZooKeeperKerberos.clientConfig(principal, keytab.toString());
+  }
+
   private static org.spindle.am.security.TokenRenewal tokenRenewal(YarnConfiguration conf,
       org.apache.hadoop.conf.Configuration jobConf, org.apache.hadoop.fs.Path staging) throws java.io.IOException {
     String principal = jobConf.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_PRINCIPAL, "");

@@ -70,6 +70,12 @@ public final class Submitter {
     checkQueue(spec.queue());
     boolean encrypt = org.spindle.conf.ConfigKeys.encryption(
         layered.get(org.spindle.conf.ConfigKeys.SECURITY_ENCRYPTION), UserGroupInformation.isSecurityEnabled());
+    org.spindle.conf.ConfigKeys.zookeeperSasl(layered.get(org.spindle.conf.ConfigKeys.ZK_SASL),
+        UserGroupInformation.isSecurityEnabled(),
+        !layered.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_PRINCIPAL, "").isEmpty()
+            && !layered.getTrimmed(org.spindle.conf.ConfigKeys.KERBEROS_KEYTAB, "").isEmpty(),
+        !spec.zkConnect().isEmpty()); // a refusal names what spindle.zookeeper.sasl=true lacks
+
     YarnClientApplication app = yarn.createApplication();
     GetNewApplicationResponse resp = app.getNewApplicationResponse();
     checkFeasible(spec, resp.getMaximumResourceCapability());

@@ -36,6 +36,7 @@ public final class ConfigKeys {
 
   public static final String ZK_CONNECT = "spindle.zookeeper.connect";
   public static final String ZK_SESSION_TIMEOUT = "spindle.zookeeper.session-timeout";
+  public static final String ZK_SASL = "spindle.zookeeper.sasl";
 
   public static final String KERBEROS_PRINCIPAL = "spindle.kerberos.principal";
   public static final String KERBEROS_KEYTAB = "spindle.kerberos.keytab";
@@ -81,6 +82,36 @@ public final class ConfigKeys {
       case "false" -> false;
       default -> throw new SpindleConfigException(SECURITY_ENCRYPTION + "=" + value
           + " is not one of auto, true or false");
+    };
+  }
+
+  /**
+   * Whether the AM logs in to the job's ZooKeeper ensemble with Kerberos (SASL): spindle.zookeeper.sasl is
+   * auto (the default: exactly when the cluster uses Kerberos, the job has a keytab and names an external
+   * ensemble), true (all three are then required) or false.
+   */
+  public static boolean zookeeperSasl(String value, boolean kerberos, boolean keytab, boolean externalEnsemble) {
+    String v = value == null ? "auto" : value.trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (v) {
+      case "", "auto" -> kerberos && keytab && externalEnsemble;
+      case "false" -> false;
+      case "true" -> {
+        List<String> missing = new java.util.ArrayList<>();
+        if (!kerberos) {
+          missing.add("a cluster with Kerberos (hadoop.security.authentication=kerberos)");
+        }
+        if (!keytab) {
+          missing.add(KERBEROS_PRINCIPAL + " and " + KERBEROS_KEYTAB + " (the AM logs in to ZooKeeper from the keytab)");
+        }
+        if (!externalEnsemble) {
+          missing.add(ZK_CONNECT + " (the ZooKeeper the AM embeds has no Kerberos)");
+        }
+        if (!missing.isEmpty()) {
+          throw new SpindleConfigException(ZK_SASL + "=true needs " + String.join(", ", missing));
+        }
+        yield true;
+      }
+      default -> throw new SpindleConfigException(ZK_SASL + "=" + value + " is not one of auto, true or false");
     };
   }
 
@@ -138,7 +169,7 @@ public final class ConfigKeys {
       APP_NAME, APP_QUEUE, APP_PRIORITY, APP_TAGS, APP_TIMEOUT, APP_MAX_ATTEMPTS, APP_ATTEMPT_FAILURES_VALIDITY, APP_CHIEF,
       APP_UNTRACKED_ROLES, APP_RESTART_MODE, AM_MEMORY, AM_VCORES, AM_NODE_LABEL, ALLOCATION_TIMEOUT,
       TASK_HEARTBEAT_INTERVAL, TASK_MAX_MISSED_HEARTBEATS, NODE_MAX_FAILURES, TASK_REGISTRATION_TIMEOUT, TASK_PROGRESS_TIMEOUT, TASK_EARLY_START,
-      ZK_CONNECT, ZK_SESSION_TIMEOUT, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_ACCESS_FILESYSTEMS,
+      ZK_CONNECT, ZK_SESSION_TIMEOUT, ZK_SASL, KERBEROS_PRINCIPAL, KERBEROS_KEYTAB, KERBEROS_ACCESS_FILESYSTEMS,
       KERBEROS_RENEWAL_RATIO, SECURITY_ENCRYPTION, DIST_JAR, STAGING_DIR, HISTORY_DIR, CONTAINER_JAVA_HOME,
       CONTAINER_JAVA_OPTS, CONTAINER_EXTRA_CLASSPATH, CONTAINER_TASK_CLASSPATH, CONTAINER_ARCHIVES, CONTAINER_RUNTIME_ARCHIVES, ARCHIVE_CACHE_DIR, DOCKER_IMAGE, JOB_CLASS, TF_MODE, TF_NATIVE_CLASSIFIER,
       TF_INTRA_OP_THREADS, TF_INTER_OP_THREADS, CHECKPOINT_DIR,

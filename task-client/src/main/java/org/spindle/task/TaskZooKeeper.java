@@ -29,8 +29,21 @@ public final class TaskZooKeeper {
   /** Connects with the application's digest credentials; nodes under the app get the digest ACL. */
   public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs)
       throws InterruptedException {
+    return connect(connect, secret, appId, sessionTimeoutMs, null);
+  }
+
+  /**
+   * As {@link #connect(String, AppSecret, String, long)}; with {@code sasl} (a ZooKeeper client configuration
+   * naming a Kerberos login), the session also authenticates with SASL, and the nodes it creates under the app
+   * also grant every permission to that Kerberos identity (ZooKeeper's "auth" ACL: the session's own ids).
+   */
+  public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs,
+                                         org.apache.zookeeper.client.ZKClientConfig sasl) throws InterruptedException {
     String appPath = ROOT + "/" + appId;
-    List<ACL> appAcl = appAcl(secret);
+    List<ACL> appAcl = new java.util.ArrayList<>(appAcl(secret));
+    if (sasl != null) {
+      appAcl.add(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.AUTH_IDS));
+    }
     ACLProvider acls = new ACLProvider() {
       @Override
       public List<ACL> getDefaultAcl() {
@@ -42,7 +55,11 @@ public final class TaskZooKeeper {
         return path.startsWith(appPath) ? appAcl : ZooDefs.Ids.OPEN_ACL_UNSAFE;
       }
     };
-    CuratorFramework c = CuratorFrameworkFactory.builder()
+    CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+    if (sasl != null) {
+      builder.zkClientConfig(sasl);
+    }
+    CuratorFramework c = builder
         .connectString(connect)
         .sessionTimeoutMs((int) sessionTimeoutMs)
         .connectionTimeoutMs(15_000)

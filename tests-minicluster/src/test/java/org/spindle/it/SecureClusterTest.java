@@ -39,6 +39,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SecureClusterTest {
   private static SecureCluster cluster;
+  /** The keytab job's external ensemble, kerberized like the cluster: the AM logs in to it with SASL. */
+  private static KerberizedZooKeeper zk;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -46,6 +48,7 @@ class SecureClusterTest {
         .toAbsolutePath();
     MiniClusterSupport.deleteTree(work);
     cluster = SecureCluster.start(work, "SecureClusterTest");
+    zk = KerberizedZooKeeper.start(cluster.kdc, work.resolve("zookeeper"));
     Path local = Files.createDirectories(work.resolve("movielens"));
     org.spindle.examples.movielens.MovieLensGenerator.write(local, 20_000, 7L);
     cluster.asService(() -> {
@@ -58,6 +61,9 @@ class SecureClusterTest {
 
   @AfterAll
   static void stopCluster() {
+    if (zk != null) {
+      zk.close();
+    }
     if (cluster != null) {
       cluster.close();
     }
@@ -83,6 +89,7 @@ class SecureClusterTest {
     Map<String, String> keys = fmJob("keytab");
     keys.put("spindle.kerberos.principal", cluster.userPrincipal);
     keys.put("spindle.kerberos.keytab", cluster.userKeytab.toString());
+    keys.put("spindle.zookeeper.connect", zk.connectString());
     Result r = submit("keytab", keys, Map.of("KRB5CCNAME", "FILE:" + cluster.work.resolve("no-ticket-cache")), 12);
     assertEquals(0, r.exit, r.printed);
     assertTrue(r.printed.contains("logged in to Kerberos as " + cluster.userPrincipal), r.printed);
@@ -117,6 +124,10 @@ class SecureClusterTest {
     assertTrue(Pattern.compile("tasks: .*worker 2 REGISTERED").matcher(r.printed).find(),
         "the client read the job's progress from the AM over TLS:\n" + r.printed);
     assertTrue(am.contains("TLS with the application's certificate"), am);
+    // The external ensemble authenticated the AM with Kerberos from the job's keytab (else the AM stops with an
+    // error naming spindle.zookeeper.sasl); its tasks, without Kerberos, worked under the job's digest ACL.
+    assertTrue(am.contains("ZooKeeper " + zk.connectString() + ": Kerberos (SASL) login as " + cluster.userPrincipal),
+        am);
     assertEquals(2, logs.values().stream().filter(l -> l.contains("feed endpoint listening on port")
         && l.contains("(TLS, buffer")).count(), "both workers' feed endpoints serve TLS");
     // The keytab went to the AM's container alone: one localized copy (PRIVATE, in alice's file cache on the

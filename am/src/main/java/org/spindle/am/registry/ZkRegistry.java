@@ -47,6 +47,12 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
     return TaskZooKeeper.connect(connect, secret, appId, sessionTimeoutMs);
   }
 
+  /** With a Kerberos login to the ensemble too (see {@link ZooKeeperKerberos}). */
+  public static CuratorFramework connect(String connect, AppSecret secret, String appId, long sessionTimeoutMs,
+                                         org.apache.zookeeper.client.ZKClientConfig sasl) throws InterruptedException {
+    return TaskZooKeeper.connect(connect, secret, appId, sessionTimeoutMs, sasl);
+  }
+
   static String digest(AppSecret secret) {
     return TaskZooKeeper.digest(secret);
   }
@@ -62,7 +68,7 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
   /**
    * Creates the application's node, with the app's digest ACL. On a shared ensemble anyone may create
    * nodes under /spindle, and application ids are sequential: a node already there (an earlier attempt
-   * of this application left it) is used only if it carries exactly this application's ACL. A node
+   * of this application left it) is used only if its ACL grants the application's digest. A node
    * someone else created first is refused, with an error, rather than adopted: its creator would keep
    * its permissions over the job's subtree.
    */
@@ -71,8 +77,8 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
       zk.create().creatingParentsIfNeeded().forPath(appPath, new byte[0]);
     } catch (org.apache.zookeeper.KeeperException.NodeExistsException e) {
       List<ACL> found = zk.getACL().forPath(appPath);
-      List<ACL> expected = TaskZooKeeper.appAcl(secret);
-      if (!new java.util.HashSet<>(found).equals(new java.util.HashSet<>(expected))) {
+      // Only a holder of the app's secret can name its digest in an ACL.
+      if (!found.containsAll(TaskZooKeeper.appAcl(secret))) {
         throw new IllegalStateException("ZooKeeper node " + appPath + " already exists with ACL "
             + describe(found) + ", not this application's digest ACL: another client created it before this "
             + "application started. Spindle does not adopt it. Delete it (an administrator of the ensemble "
@@ -80,6 +86,23 @@ public final class ZkRegistry implements SpecListener, AutoCloseable {
             + "submit again");
       }
       LOG.info("{} exists with this application's ACL (an earlier attempt created it)", appPath);
+    }
+  }
+
+  /**
+   * After a Kerberos login was asked for: the application's node must grant a SASL identity, which the
+   * "auth" ACL gives only to a session ZooKeeper authenticated with SASL. ZooKeeper's client goes on without
+   * SASL when its login fails, so this is where such a failure becomes an error.
+   */
+  public void requireKerberosIdentity(String connect) throws Exception {
+    List<ACL> acl = zk.getACL().forPath(appPath);
+    if (acl.stream().noneMatch(a -> a.getId().getScheme().equals("sasl"))) {
+      throw new IllegalStateException("ZooKeeper at " + connect + " did not authenticate this ApplicationMaster "
+          + "with Kerberos (the node " + appPath + " grants " + describe(acl) + "): the login from the job's keytab "
+          + "failed or the ensemble does not offer SASL; ZooKeeper's client logged why above. Fix the keytab or the "
+          + "ensemble's SASL setup (zookeeper.server.principal and zookeeper.sasl.client.username in the AM's JVM "
+          + "options name the server's principal), or set spindle.zookeeper.sasl=false to use the application's "
+          + "digest alone");
     }
   }
 
