@@ -64,7 +64,7 @@ public final class TaskZooKeeper {
         .sessionTimeoutMs((int) sessionTimeoutMs)
         .connectionTimeoutMs(15_000)
         .retryPolicy(new ExponentialBackoffRetry(200, 5))
-        .authorization("digest", (DIGEST_USER + ":" + secret.reveal()).getBytes(StandardCharsets.US_ASCII))
+        .authorization("digest", (DIGEST_USER + ":" + password(secret)).getBytes(StandardCharsets.US_ASCII))
         .aclProvider(acls)
         .build();
     c.start();
@@ -82,9 +82,19 @@ public final class TaskZooKeeper {
     return java.util.Collections.singletonList(new ACL(ZooDefs.Perms.ALL, new Id("digest", digest(secret))));
   }
 
+  /**
+   * The password of the app's ZooKeeper digest: derived from the app secret for ZooKeeper alone, never the
+   * secret itself. ZooKeeper's digest scheme sends "user:password" in clear to the server (and the server's
+   * traffic is not encrypted), so what a listener could take from it opens the job's ZooKeeper nodes, not
+   * its control plane, feed or UI.
+   */
+  static String password(AppSecret secret) {
+    return secret.derive("spindle-zookeeper-digest");
+  }
+
   public static String digest(AppSecret secret) {
     try {
-      return DigestAuthenticationProvider.generateDigest(DIGEST_USER + ":" + secret.reveal());
+      return DigestAuthenticationProvider.generateDigest(DIGEST_USER + ":" + password(secret));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

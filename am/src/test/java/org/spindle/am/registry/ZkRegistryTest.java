@@ -113,6 +113,27 @@ class ZkRegistryTest {
     }
   }
 
+  /**
+   * ZooKeeper's digest scheme sends its credentials in clear: what crosses the wire is a password derived for
+   * ZooKeeper alone, never the app secret that opens the control plane, the feed and the UI.
+   */
+  @Test
+  void theAppSecretNeverCrossesTheWireToZooKeeper() throws Exception {
+    AppSecret secret = AppSecret.generate();
+    String app = "application_1_0079";
+    int port = Integer.parseInt(zk.getConnectString().substring(zk.getConnectString().lastIndexOf(':') + 1));
+    try (org.spindle.task.LoopbackCapture wire = new org.spindle.task.LoopbackCapture(port);
+         ZkRegistry am = new ZkRegistry(ZkRegistry.connect("127.0.0.1:" + wire.port(), secret, app, 10_000), app)) {
+      am.initAppNode(secret);
+      am.specChanged(new ClusterSpec(0, List.of()));
+      assertTrue(wire.bytes().length > 200, "the session went through the capture");
+      assertTrue(wire.holds(("spindle:" + secret.derive("spindle-zookeeper-digest")).getBytes(StandardCharsets.US_ASCII)),
+          "ZooKeeper's digest login crosses the wire in clear, with the password derived for ZooKeeper");
+      assertTrue(!wire.holds(secret.reveal().getBytes(StandardCharsets.US_ASCII)),
+          "the app secret is not on ZooKeeper's wire");
+    }
+  }
+
   @Test
   void embeddedServerServesClients() throws Exception {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("zk");
