@@ -121,7 +121,8 @@ public final class ApplicationMaster {
         () -> JobHistory.checkpoints(conf, checkpointDir), secret,
         org.spindle.am.web.YarnWebProxy.of(conf, env.get(org.apache.hadoop.yarn.api.ApplicationConstants.APPLICATION_WEB_PROXY_BASE_ENV)),
         UserGroupInformation.getCurrentUser().getShortUserName(), org.spindle.conf.ConfigKeys.tensorboardDir(
-            jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir), uiTls);
+            jobConf.get(org.spindle.conf.ConfigKeys.TENSORBOARD_DIR, ""), checkpointDir), uiTls,
+        org.spindle.am.web.AmFilter.of(conf));
     String trackingUrl = ui.scheme() + "://" + host + ":" + ui.port() + "/";
     String amAddress = host + ":" + server.port();
     Map<String, org.apache.hadoop.yarn.api.records.LocalResource> files =

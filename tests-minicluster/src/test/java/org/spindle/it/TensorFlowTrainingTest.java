@@ -195,6 +195,11 @@ class TensorFlowTrainingTest {
           .matcher(dom[0]).find(), "the task table shows worker:" + w + " registered:\n" + dom[0]);
     }
     assertTrue(dom[0].contains("<tr><td>ps:0</td><td>REGISTERED</td>"), dom[0]);
+    // The pages above came through YARN's own AmIpFilter (the copy in this cluster's shaded Hadoop jars) on Jetty.
+    String am = MiniClusterSupport.containerLogs(mini.work.resolve("cluster"), s.appId().toString()).entrySet()
+        .stream().filter(e -> e.getKey().endsWith("_000001")).map(Map.Entry::getValue).findFirst().orElse("");
+    assertTrue(Pattern.compile("tracking UI served by Jetty 9\\.4\\S* over HTTPS behind YARN's "
+        + "org\\.apache\\.hadoop\\.yarn\\.server\\.webproxy\\.amfilter\\.AmIpFilter").matcher(am).find(), am);
     Path png = Path.of("target", "tracking-ui.png");
     Files.deleteIfExists(png);
     HeadlessChromium.screenshot(proxied, profile, png);

@@ -113,6 +113,9 @@ class YarnJarSubmitTest {
     assertTrue(Pattern.compile("INFO .*ApplicationMaster: Spindle AM for " + appId).matcher(am).find(),
         "the AM's log has Spindle's INFO lines:\n" + am);
     assertTrue(am.contains("INFO") && am.contains("JobController: requested 2 worker containers"), am);
+    // On a Hadoop install's classpath the tracking UI runs on the cluster's Jetty behind YARN's own AmIpFilter.
+    assertTrue(Pattern.compile("tracking UI served by Jetty 9\\.4\\S* behind YARN's "
+        + "org\\.apache\\.hadoop\\.yarn\\.server\\.webproxy\\.amfilter\\.AmIpFilter").matcher(am).find(), am);
     assertContainerWith(logs, "TaskLauncher: task worker:0 attempt", "TfTaskMain: TensorFlow native build");
     assertContainerWith(logs, "TaskLauncher: task spark-driver:0 attempt", "SparkDriverMain: feeding");
     assertContainerWith(logs, "TaskLauncher: task spark-executor:0 attempt",

@@ -2,26 +2,16 @@ package org.spindle.am.web;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spindle.am.JobStatusView;
@@ -34,22 +24,26 @@ import org.spindle.conf.RoleSpec;
  * The AM's tracking UI, registered as the application's tracking URL (so it opens through the RM's
  * proxy link): the job spec, one row per task with a link to its container logs, live charts of
  * loss, examples/s and feeding drawn as inline SVG (the page works offline), the checkpoints and
- * the final metrics; /api/job serves the same data as JSON. A request needs the application's
- * secret (header x-spindle-secret, ?secret= or the cookie the page sets) unless it comes from
- * YARN's web proxy.
+ * the final metrics; /api/job serves the same data as JSON, /metrics as Prometheus text. A request
+ * needs the application's secret (header x-spindle-secret, Authorization: Bearer, ?secret= or the
+ * cookie the page sets) unless YARN's web proxy sent it. Who is YARN's proxy is decided by YARN's own
+ * AmIpFilter when the cluster's classpath has it and a Jetty for it ({@link AmFilter}, {@link UiFrontEnd});
+ * under YARN's AM HTTPS the proxy must also show the RM CA's client certificate.
  */
 public final class TrackingServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrackingServer.class);
   static final String COOKIE = "spindle-ui";
 
-  private final HttpServer server;
+  /** How a request opened the UI, or that it did not. */
+  public enum Access { SECRET, SECRET_FROM_QUERY, PROXY_CERTIFICATE, PROXY, NONE }
+
+  private final UiFrontEnd front;
   private final String appId;
   private final JobSpec spec;
   private final Supplier<JobStatusView> status;
   private final MetricsHistory history;
   private final Supplier<List<String>> checkpoints;
   private final AppSecret secret;
-  private final YarnWebProxy proxy;
   private final String user;
   private final PrometheusMetrics prometheus;
   private final String tensorboardDir;
@@ -66,13 +60,18 @@ public final class TrackingServer implements AutoCloseable {
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
                         Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user,
                         String tensorboardDir) throws IOException {
-    this(appId, spec, status, history, checkpoints, secret, proxy, user, tensorboardDir, Optional.empty());
+    this(appId, spec, status, history, checkpoints, secret, proxy, user, tensorboardDir, Optional.empty(),
+        Optional.empty());
   }
 
-  /** {@code tls}: HTTPS with the cluster's keystore ({@link UiTls}); empty: plain HTTP. */
+  /**
+   * {@code tls}: HTTPS with the cluster's keystore ({@link UiTls}); empty: plain HTTP. {@code amFilter}: YARN's
+   * AmIpFilter as AmFilterInitializer configures it; empty, or without a servlet container to run it on: the
+   * JDK's server, with YARN's proxy known by {@code proxy}'s addresses.
+   */
   public TrackingServer(String appId, JobSpec spec, Supplier<JobStatusView> status, MetricsHistory history,
                         Supplier<List<String>> checkpoints, AppSecret secret, YarnWebProxy proxy, String user,
-                        String tensorboardDir, Optional<UiTls> tls) throws IOException {
+                        String tensorboardDir, Optional<UiTls> tls, Optional<AmFilter> amFilter) throws IOException {
     this.tls = tls;
     this.tensorboardDir = tensorboardDir;
     this.appId = appId;
@@ -81,39 +80,15 @@ public final class TrackingServer implements AutoCloseable {
     this.history = history;
     this.checkpoints = checkpoints;
     this.secret = secret;
-    this.proxy = proxy;
     this.user = user;
-    if (tls.isPresent()) {
-      HttpsServer https = HttpsServer.create(new InetSocketAddress(0), 16);
-      SSLContext ctx = tls.get().context();
-      boolean askProxyCertificate = tls.get().proxyPresentsCertificate();
-      https.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-        @Override
-        public void configure(HttpsParameters params) {
-          SSLParameters p = ctx.getDefaultSSLParameters();
-          // asked, not required: clients with the app's secret (scrapers, tools) have no certificate
-          p.setWantClientAuth(askProxyCertificate);
-          params.setSSLParameters(p);
-        }
-      });
-      this.server = https;
-    } else {
-      this.server = HttpServer.create(new InetSocketAddress(0), 16);
-    }
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "spindle-tracking-ui");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", this::page);
-    server.createContext("/api/job", this::json);
     this.prometheus = new PrometheusMetrics(status);
-    server.createContext("/metrics", this::metrics);
-    server.start();
+    Optional<UiFrontEnd> jetty = amFilter.flatMap(f -> AmFilter.jettyFrontEnd(this, tls, f));
+    this.front = jetty.isPresent() ? jetty.get() : new JdkUiServer(this, tls, proxy);
+    LOG.info("tracking UI served by {}", front.describe());
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return front.port();
   }
 
   /** "https" when the UI serves TLS, else "http": the scheme of the tracking URL the AM registers. */
@@ -121,33 +96,35 @@ public final class TrackingServer implements AutoCloseable {
     return tls.isPresent() ? "https" : "http";
   }
 
-  /**
-   * Whether the request came from YARN's proxy by its certificate: a client certificate that verified
-   * against the truststore YARN gave the AM (the ResourceManager's ProxyCA), which only the proxy holds.
-   */
-  private boolean proxyByCertificate(HttpExchange ex) {
-    if (tls.isEmpty() || !tls.get().proxyPresentsCertificate() || !(ex instanceof HttpsExchange h)) {
-      return false;
-    }
-    try {
-      return h.getSSLSession().getPeerCertificates().length > 0; // only verified chains get here
-    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-      return false;
-    }
+  /** What serves the UI and who guards it. */
+  public String frontEnd() {
+    return front.describe();
   }
 
-  /** Who may see the UI: the secret, or YARN's web proxy (as Hadoop's AmIpFilter decides). */
+  /**
+   * Whether YARN's proxy proves itself by the RM CA's client certificate (YARN's AM HTTPS): then its
+   * address, shared by every process on its host, is not enough.
+   */
+  public boolean proxyShowsCertificate() {
+    return tls.isPresent() && tls.get().proxyPresentsCertificate();
+  }
+
+  /** Who may see the UI without a servlet container: the secret, or YARN's web proxy's address. */
   static boolean allowed(String presented, InetAddress remote, YarnWebProxy proxy, AppSecret secret) {
     return (presented != null && secret.matches(presented)) || proxy.isProxy(remote);
   }
 
-  private boolean authorize(HttpExchange ex) throws IOException {
-    String presented = ex.getRequestHeaders().getFirst("x-spindle-secret");
-    String authorization = ex.getRequestHeaders().getFirst("Authorization");
+  /**
+   * What the request itself shows: the secret (header, bearer token, query) or the UI's cookie, or YARN's
+   * proxy's client certificate; NONE leaves the decision to the proxy check of the front end.
+   */
+  public Access access(UiExchange ex) {
+    String presented = ex.header("x-spindle-secret");
+    String authorization = ex.header("Authorization");
     if (presented == null && authorization != null && authorization.startsWith("Bearer ")) {
       presented = authorization.substring("Bearer ".length()).trim(); // Prometheus' bearer_token_file
     }
-    String query = ex.getRequestURI().getRawQuery();
+    String query = ex.rawQuery();
     boolean fromQuery = false;
     if (presented == null && query != null) {
       for (String kv : query.split("&")) {
@@ -157,44 +134,46 @@ public final class TrackingServer implements AutoCloseable {
         }
       }
     }
-    boolean viaCookie = false;
-    if (presented == null) {
-      String cookies = ex.getRequestHeaders().getFirst("Cookie");
-      if (cookies != null) {
-        for (String c : cookies.split(";\\s*")) {
-          if (c.startsWith(COOKIE + "=")) {
-            viaCookie = java.security.MessageDigest.isEqual(uiToken().getBytes(StandardCharsets.US_ASCII),
-                c.substring(COOKIE.length() + 1).getBytes(StandardCharsets.US_ASCII));
-          }
+    if (presented != null && secret.matches(presented)) {
+      return fromQuery ? Access.SECRET_FROM_QUERY : Access.SECRET;
+    }
+    String cookies = ex.header("Cookie");
+    if (presented == null && cookies != null) {
+      for (String c : cookies.split(";\\s*")) {
+        if (c.startsWith(COOKIE + "=") && MessageDigest.isEqual(uiToken().getBytes(StandardCharsets.US_ASCII),
+            c.substring(COOKIE.length() + 1).getBytes(StandardCharsets.US_ASCII))) {
+          return Access.SECRET;
         }
       }
     }
-    boolean open = viaCookie || (presented != null && secret.matches(presented));
-    if (tls.isPresent() && tls.get().proxyPresentsCertificate()) {
-      // YARN's proxy shows the RM CA's certificate: its address, shared by every process on its host, is not asked
-      open = open || proxyByCertificate(ex);
-    } else {
-      open = open || allowed(presented, ex.getRemoteAddress().getAddress(), proxy, secret);
+    return proxyShowsCertificate() && ex.verifiedClientCertificate() ? Access.PROXY_CERTIFICATE : Access.NONE;
+  }
+
+  /** Refuses a request that showed neither the secret nor YARN's proxy. */
+  public void deny(UiExchange ex) throws IOException {
+    send(ex, 401, "text/plain", "the Spindle tracking UI needs the application's secret or YARN's proxy "
+        + "(open it from the ResourceManager's application page)");
+  }
+
+  /** Serves an admitted request: the page, /api/job or /metrics. */
+  public void serve(UiExchange ex, Access access) throws IOException {
+    if (access == Access.NONE) {
+      deny(ex);
+      return;
     }
-    if (!open) {
-      java.util.Optional<String> viaProxy = ex.getRequestURI().getPath().equals("/")
-          ? proxy.redirect(ex.getRequestURI().getRawPath()) : java.util.Optional.empty();
-      if (viaProxy.isPresent()) {
-        // A browser that came straight here goes through YARN's proxy, which applies the cluster's ACLs.
-        ex.getResponseHeaders().add("Location", viaProxy.get());
-        send(ex, 302, "text/plain", "open the Spindle tracking UI through YARN's proxy: " + viaProxy.get());
-        return false;
-      }
-      send(ex, 401, "text/plain", "the Spindle tracking UI needs the application's secret or YARN's proxy "
-          + "(open it from the ResourceManager's application page)");
-      return false;
-    }
-    if (fromQuery) {
+    if (access == Access.SECRET_FROM_QUERY) {
       // Never the secret itself: a token derived from it, for this UI only, not sent cross-site.
-      ex.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + uiToken() + "; HttpOnly; SameSite=Strict; Path=/"
+      ex.addHeader("Set-Cookie", COOKIE + "=" + uiToken() + "; HttpOnly; SameSite=Strict; Path=/"
           + (tls.isPresent() ? "; Secure" : ""));
     }
-    return true;
+    String path = ex.path();
+    if (path.startsWith("/api/job")) {
+      send(ex, 200, "application/json", gson.toJson(model()));
+    } else if (path.startsWith("/metrics")) {
+      ex.send(200, PrometheusMetrics.CONTENT_TYPE, prometheus.scrape());
+    } else {
+      send(ex, 200, "text/html; charset=utf-8", page());
+    }
   }
 
   /** HMAC-SHA256 of this UI's name under the app secret: opens the UI, and cannot be turned back into the secret. */
@@ -249,16 +228,7 @@ public final class TrackingServer implements AutoCloseable {
         : "http://" + t.nodeHttpAddress() + "/node/containerlogs/" + t.containerId() + "/" + user;
   }
 
-  private void json(HttpExchange ex) throws IOException {
-    if (authorize(ex)) {
-      send(ex, 200, "application/json", gson.toJson(model()));
-    }
-  }
-
-  private void page(HttpExchange ex) throws IOException {
-    if (!authorize(ex)) {
-      return;
-    }
+  private String page() {
     Map<String, Object> m = model();
     JobStatusView v = status.get();
     Map<String, List<MetricsHistory.Point>> snap = history.snapshot();
@@ -307,34 +277,16 @@ public final class TrackingServer implements AutoCloseable {
     ckpts.forEach(c -> h.append("<li>").append(Html.escape(c)).append("</li>"));
     h.append(ckpts.isEmpty() ? "" : "</ul>");
     h.append("<p><a href='api/job'>JSON</a> | <a href='metrics'>Prometheus metrics</a></p></body></html>");
-    send(ex, 200, "text/html; charset=utf-8", h.toString());
+    return h.toString();
   }
 
-  /** /metrics: the job in Prometheus text format, behind the same access control as the page. */
-  private void metrics(HttpExchange ex) throws IOException {
-    if (!authorize(ex)) {
-      return;
-    }
-    byte[] body = prometheus.scrape();
-    ex.getResponseHeaders().set("Content-Type", PrometheusMetrics.CONTENT_TYPE);
-    ex.sendResponseHeaders(200, body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
-  }
-
-  private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(code, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+  static void send(UiExchange ex, int code, String type, String body) throws IOException {
+    ex.send(code, type, body.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    front.close();
     LOG.debug("tracking UI stopped");
   }
 }

@@ -46,6 +46,15 @@ class TrackingServerTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The token of the cookie ?secret= set: HttpOnly, SameSite=Strict, and never the secret itself. */
+  static String cookieToken(HttpResponse<String> viaQuery, String secret) {
+    String cookie = viaQuery.headers().firstValue("Set-Cookie").orElse("");
+    assertTrue(cookie.startsWith("spindle-ui=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie);
+    assertFalse(cookie.contains(secret), "the cookie never holds the secret: " + cookie);
+    return cookie.substring("spindle-ui=".length(), cookie.indexOf(';'));
+  }
+
   @Test
   void theSecretOrTheProxyOpensTheUiAndNothingElse() throws Exception {
     try (TrackingServer ui = server(new MetricsHistory(10, Clock.systemUTC()), YarnWebProxy.NONE)) {
@@ -54,11 +63,7 @@ class TrackingServerTest {
       assertEquals(200, get(ui.port(), "/api/job", "ui-secret").statusCode());
       HttpResponse<String> viaQuery = get(ui.port(), "/?secret=ui-secret", null);
       assertEquals(200, viaQuery.statusCode());
-      String cookie = viaQuery.headers().firstValue("Set-Cookie").orElse("");
-      assertTrue(cookie.startsWith("spindle-ui=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-          cookie);
-      assertFalse(cookie.contains("ui-secret"), "the cookie never holds the secret: " + cookie);
-      String token = cookie.substring("spindle-ui=".length(), cookie.indexOf(';'));
+      String token = cookieToken(viaQuery, "ui-secret");
       HttpResponse<String> withCookie = http.send(java.net.http.HttpRequest.newBuilder(
           java.net.URI.create("http://127.0.0.1:" + ui.port() + "/api/job")).header("Cookie", "spindle-ui=" + token)
           .build(), HttpResponse.BodyHandlers.ofString());

@@ -84,9 +84,14 @@ class UiTlsTest {
   }
 
   private TrackingServer server(Optional<UiTls> tls, YarnWebProxy proxy) throws Exception {
+    return server(tls, proxy, Optional.empty());
+  }
+
+  private TrackingServer server(Optional<UiTls> tls, YarnWebProxy proxy, Optional<AmFilter> amFilter)
+      throws Exception {
     JobStatusView view = new JobStatusView("RUNNING", 0, List.of(), "");
     return new TrackingServer("application_1_0001", spec, () -> view, new MetricsHistory(10, Clock.systemUTC()),
-        List::of, secret, proxy, "alice", "", tls);
+        List::of, secret, proxy, "alice", "", tls, amFilter);
   }
 
   /** A client trusting {@code trustFile}'s certificates, presenting {@code keyFile}'s key when not null. */
@@ -125,11 +130,25 @@ class UiTlsTest {
 
   @Test
   void withYarnsKeystoreTheUiServesHttpsAndYarnsProxyIsKnownByItsCertificate() throws Exception {
-    Optional<UiTls> tls = UiTls.of(new Configuration(false), yarnEnv());
-    assertTrue(tls.isPresent() && tls.get().proxyPresentsCertificate(), "YARN's truststore: ask for the proxy's");
     // The proxy's host is this one: with YARN's truststore, its address no longer opens the UI, its certificate does
     YarnWebProxy local = new YarnWebProxy(java.util.Set.of(java.net.InetAddress.getByName("127.0.0.1")), List.of());
-    try (TrackingServer ui = server(tls, local)) {
+    proxyByCertificate(local, Optional.empty());
+  }
+
+  /** The same on the cluster's Jetty: YARN's AmIpFilter checks the proxy's address, the UI its certificate. */
+  @Test
+  void onJettyBehindYarnsAmIpFilterTheProxyNeedsItsCertificateAsWell() throws Exception {
+    AmFilter filter = new AmFilter(AmIpFilterUiTest.AM_IP_FILTER, Map.of("PROXY_HOSTS", "127.0.0.1",
+        "PROXY_URI_BASES", "https://127.0.0.1:8090/proxy/application_1_0001"));
+    proxyByCertificate(YarnWebProxy.NONE, Optional.of(filter));
+  }
+
+  private void proxyByCertificate(YarnWebProxy proxyAddresses, Optional<AmFilter> amFilter) throws Exception {
+    Optional<UiTls> tls = UiTls.of(new Configuration(false), yarnEnv());
+    assertTrue(tls.isPresent() && tls.get().proxyPresentsCertificate(), "YARN's truststore: ask for the proxy's");
+    try (TrackingServer ui = server(tls, proxyAddresses, amFilter)) {
+      assertEquals(amFilter.isPresent(), ui.frontEnd().contains("behind YARN's " + AmIpFilterUiTest.AM_IP_FILTER),
+          ui.frontEnd());
       assertEquals("https", ui.scheme());
       SSLContext proxy = client("trust.jks", "tspass", "ca.p12", "capass");
       assertEquals(200, get(ui.port(), "/", proxy, null).getResponseCode(), "YARN's proxy needs no secret");
