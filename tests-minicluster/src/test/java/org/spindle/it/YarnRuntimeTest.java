@@ -2,6 +2,7 @@ package org.spindle.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -194,7 +195,12 @@ class YarnRuntimeTest {
     java.net.URI asNeighbour = java.net.URI.create(url.replaceFirst("//[^:/]+", "//" + own.getHostAddress()));
     java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(asNeighbour).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
-    assertEquals(401, refused.statusCode(), "no secret, no metrics: " + asNeighbour);
+    // YARN's AmIpFilter answers a neighbour with a redirect to the ResourceManager's proxy (its "/redirect" mark
+    // in the path), which applies the cluster's ACLs; the AM itself serves it nothing.
+    assertEquals(302, refused.statusCode(), "no secret, no metrics: " + asNeighbour + " -> " + refused.body());
+    String location = refused.headers().firstValue("Location").orElse("");
+    assertTrue(location.contains("/proxy/redirect/" + job.appId() + "/metrics"), location);
+    assertFalse(refused.body().contains("spindle_"), refused.body());
     java.net.http.HttpResponse<String> scraped = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
         .header("Authorization", "Bearer " + job.secret().reveal()).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
