@@ -120,6 +120,11 @@ public final class TaskLauncher {
       childEnv.put(SpindleEnv.TASK_PORT, Integer.toString(port));
       childEnv.put(SpindleEnv.CREDENTIALS_FILE, CREDENTIALS_FILE.toString());
       ports.forEach((name, p) -> childEnv.put(portEnv(name), Integer.toString(p)));
+      if (reg.getInGang() && role.framework().equals("tensorflow")
+          && jobConf.getBoolean(org.spindle.conf.ConfigKeys.TF_BIND_CONTAINER_ADDRESS, true)) {
+        childEnv.putAll(ContainerAddressBind.env(env.host(), port, hostOf(env.amAddress()),
+            Path.of("").toAbsolutePath(), sysEnv.get("LD_PRELOAD")));
+      }
       List<String> jvmOptions = TensorFlowNatives.jvmOptions(role.gpus(),
           jobConf.getTrimmed(org.spindle.conf.ConfigKeys.TF_NATIVE_CLASSIFIER, "linux-x86_64"),
           UserProcess.taskClasspath(sysEnv), Path.of("").toAbsolutePath(),
@@ -376,6 +381,12 @@ public final class TaskLauncher {
     names.add(ClusterSpec.TASK_PORT);
     names.addAll(role.ports());
     return names;
+  }
+
+  /** The host of a "host:port" address. */
+  static String hostOf(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return colon < 0 ? hostPort : hostPort.substring(0, colon);
   }
 
   /** SPINDLE_PORT_FEED for "feed". */

@@ -79,7 +79,9 @@ public final class TfTaskMain {
       LOG.error("the TensorFlow server for {}:{} could not start on port {}: {}", role, index, port, e.getMessage());
       return EXIT_SERVER_FAILED;
     }
-    LOG.info("TensorFlow server {}:{} listening on port {} (cluster {})", role, index, port, cluster.jobs());
+    String bound = env.get("SPINDLE_BIND_ADDRESS"); // set with libspindle-bind preloaded (the task launcher's)
+    LOG.info("TensorFlow server {}:{} listening on {}:{} (cluster {})", role, index,
+        bound == null ? "every address" : bound, port, cluster.jobs());
     logDevices(env);
     if (role.equals(TfCluster.PS)) {
       server.join();

@@ -3,6 +3,7 @@ package org.spindle.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -135,6 +136,7 @@ class TensorFlowTrainingTest {
     Files.writeString(stale.resolve("model.index"), "partial");
     Submitter.Submitted s = start(keys);
     assertTheRenderedPageShowsTheTasksAndTheLossChart(s);
+    assertTheTensorFlowServersListenOnTheContainersAddressOnly(s);
     SubmitResult r = mini.await(s);
     assertEquals(FinalApplicationStatus.SUCCEEDED, r.finalStatus(), r.diagnostics());
     // The AM removed uncommitted uploads when the job ended; committed checkpoints stay (checked below).
@@ -215,6 +217,42 @@ class TensorFlowTrainingTest {
     }
     assertTrue(ink > 5_000, "the screenshot shows the page (tables, text, charts), not a blank one: " + ink
         + " non-white pixels");
+  }
+
+  /**
+   * TensorFlow binds every address; libspindle-bind, preloaded by the launcher, keeps each TF server of the gang
+   * on its container's address (here the NodeManagers' host, localhost): the ps and the workers answer there and
+   * on no other address of this machine, while they train.
+   */
+  private static void assertTheTensorFlowServersListenOnTheContainersAddressOnly(Submitter.Submitted s)
+      throws Exception {
+    List<String> others = new java.util.ArrayList<>(List.of("127.0.0.2"));
+    for (java.net.NetworkInterface i : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (java.net.InetAddress a : java.util.Collections.list(i.getInetAddresses())) {
+        if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress()) {
+          others.add(a.getHostAddress());
+        }
+      }
+    }
+    org.spindle.proto.JobStatusResponse st = mini.jobStatus(s);
+    for (String task : List.of("ps:0", "worker:0", "worker:1")) {
+      org.spindle.proto.TaskStatus t = mini.task(st, task.split(":")[0], Integer.parseInt(task.split(":")[1]));
+      int port = t.getPortsOrThrow("task");
+      String own = java.net.InetAddress.getByName(t.getHost()).getHostAddress();
+      assertTrue(reachable(own, port), task + " answers on its container's address " + own + ":" + port);
+      for (String other : others) {
+        assertFalse(reachable(other, port), task + "'s TensorFlow server answers on " + other + ":" + port);
+      }
+    }
+  }
+
+  private static boolean reachable(String host, int port) {
+    try (java.net.Socket c = new java.net.Socket()) {
+      c.connect(new java.net.InetSocketAddress(host, port), 2000);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** An HTTPS request that accepts any server certificate (the AM's is signed by the RM's CA, unknown here). */
