@@ -3,7 +3,6 @@ package org.spindle.am.web;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -107,11 +106,6 @@ public final class TrackingServer implements AutoCloseable {
    */
   public boolean proxyShowsCertificate() {
     return tls.isPresent() && tls.get().proxyPresentsCertificate();
-  }
-
-  /** Who may see the UI without a servlet container: the secret, or YARN's web proxy's address. */
-  static boolean allowed(String presented, InetAddress remote, YarnWebProxy proxy, AppSecret secret) {
-    return (presented != null && secret.matches(presented)) || proxy.isProxy(remote);
   }
 
   /**

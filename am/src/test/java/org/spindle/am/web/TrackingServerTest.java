@@ -87,8 +87,8 @@ class TrackingServerTest {
       assertEquals(401, get(ui.port(), "/api/job", null).statusCode());
       assertEquals(401, get(ui.port(), "/metrics", null).statusCode());
     }
-    assertFalse(TrackingServer.allowed(null, InetAddress.getByName("10.1.2.3"),
-        new YarnWebProxy(Set.of(InetAddress.getByName("127.0.0.1")), List.of()), secret));
+    assertFalse(new YarnWebProxy(Set.of(InetAddress.getByName("127.0.0.1")), List.of())
+        .isProxy(InetAddress.getByName("10.1.2.3")), "another address is not the proxy");
   }
 
   @Test
