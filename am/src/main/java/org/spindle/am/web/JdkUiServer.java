@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -58,7 +57,7 @@ final class JdkUiServer implements UiFrontEnd {
   private void handle(HttpExchange ex) throws IOException {
     Exchange e = new Exchange(ex);
     TrackingServer.Access access = ui.access(e);
-    if (access == TrackingServer.Access.NONE && !ui.proxyShowsCertificate() && proxy.isProxy(e.remote())) {
+    if (access == TrackingServer.Access.NONE && !ui.proxyShowsCertificate() && proxy.isProxy(ex.getRemoteAddress().getAddress())) {
       access = TrackingServer.Access.PROXY;
     }
     if (access == TrackingServer.Access.NONE) {
@@ -112,11 +111,6 @@ final class JdkUiServer implements UiFrontEnd {
     @Override
     public String header(String name) {
       return ex.getRequestHeaders().getFirst(name);
-    }
-
-    @Override
-    public InetAddress remote() {
-      return ex.getRemoteAddress().getAddress();
     }
 
     @Override

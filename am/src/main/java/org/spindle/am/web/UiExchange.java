@@ -1,7 +1,6 @@
 package org.spindle.am.web;
 
 import java.io.IOException;
-import java.net.InetAddress;
 
 /**
  * One request to the tracking UI as {@link TrackingServer} sees it, whichever server carries it: the JDK's
@@ -16,8 +15,6 @@ public interface UiExchange {
 
   /** The first value of a request header, or null. */
   String header(String name);
-
-  InetAddress remote();
 
   /** Whether the client presented a certificate that verified against the UI's truststore (YARN's proxy CA). */
   boolean verifiedClientCertificate();

@@ -2,7 +2,6 @@ package org.spindle.am.web.jetty;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Enumeration;
@@ -208,15 +207,6 @@ public final class JettyUi implements UiFrontEnd {
     @Override
     public String header(String name) {
       return req.getHeader(name);
-    }
-
-    @Override
-    public InetAddress remote() {
-      try {
-        return InetAddress.getByName(req.getRemoteAddr());
-      } catch (java.net.UnknownHostException e) {
-        throw new IllegalStateException("Jetty gave no remote address: " + req.getRemoteAddr(), e);
-      }
     }
 
     /**
